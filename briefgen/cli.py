@@ -1,0 +1,105 @@
+"""The command line: each command parses its options and calls one library function."""
+from __future__ import annotations
+
+import functools
+import sys
+import traceback
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .config import PDF_VARIANTS, Project, find_root, load_project
+from .errors import BriefgenError
+
+
+class Context:
+    def __init__(self, project_dir: str | None, verbose: bool, quiet: bool):
+        self.project_dir = project_dir
+        self.verbose = verbose
+        self.quiet = quiet
+
+    def project(self) -> Project:
+        root = Path(self.project_dir) if self.project_dir else find_root(Path.cwd())
+        return load_project(root)
+
+    def say(self, message: str) -> None:
+        if not self.quiet:
+            click.echo(message, err=True)
+
+
+def handled(func):
+    """Print BriefgenErrors as `path:line:col: error: ...` and exit with their code; no traceback."""
+
+    @functools.wraps(func)
+    @click.pass_obj
+    def wrapper(ctx: Context, *args, **kwargs):
+        try:
+            return func(ctx, *args, **kwargs)
+        except BriefgenError as exc:
+            if ctx.verbose:
+                traceback.print_exc()
+            root = Path(ctx.project_dir).resolve() if ctx.project_dir else Path.cwd()
+            click.echo(exc.format(root), err=True)
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("interrupted; dist/ and the catalogs are unchanged", err=True)
+            sys.exit(130)
+        except Exception as exc:  # a bug in briefgen, not in the user's input
+            if ctx.verbose:
+                traceback.print_exc()
+            click.echo(f"internal error: {type(exc).__name__}: {exc} (run with -v for a traceback and report it)", err=True)
+            sys.exit(3)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="briefgen")
+@click.option("--project", "project_dir", type=click.Path(file_okay=False), help="Project folder (default: found from the current folder).")
+@click.option("-v", "--verbose", is_flag=True, help="Show tracebacks for errors.")
+@click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
+@click.pass_context
+def main(click_ctx, project_dir, verbose, quiet):
+    """briefgen: build the English and translated editions of a briefing as HTML and PDF."""
+    click_ctx.obj = Context(project_dir, verbose, quiet)
+
+
+@main.command()
+@click.option("--strict", is_flag=True, help="Fail (exit 1) if any unit lacks a usable translation.")
+@click.option("--no-pdf", is_flag=True, help="Build HTML only (keeps the previous PDFs).")
+@click.option("--pdf-variant", type=click.Choice(PDF_VARIANTS), help="PDF flavour (default from configuration).")
+@handled
+def build(ctx: Context, strict, no_pdf, pdf_variant):
+    """Build HTML and PDF for every document and language into dist/."""
+    from .pipeline import build as run_build
+
+    result = run_build(ctx.project(), strict=strict, pdf=not no_pdf, pdf_variant=pdf_variant, progress=ctx.say)
+    for warning in result.warnings:
+        ctx.say(f"warning: {warning}")
+    ctx.say(f"built {len(result.editions)} editions into dist/")
+
+
+@main.command()
+@handled
+def extract(ctx: Context):
+    """Write locales/content.pot and locales/messages.pot from the sources and templates."""
+    from .catalog import extract as run_extract
+    from .content import load_documents
+
+    project = ctx.project()
+    library, docs = load_documents(project)
+    changed = run_extract(project, library, docs)
+    ctx.say(f"extract: {len(changed)} template(s) changed")
+
+
+@main.command()
+@handled
+def update(ctx: Context):
+    """Merge the templates into every language's catalogs (translations are never dropped)."""
+    from .catalog import update as run_update
+
+    changed = run_update(ctx.project())
+    for path in changed:
+        ctx.say(f"updated {path}")
+    ctx.say(f"update: {len(changed)} catalog(s) changed")

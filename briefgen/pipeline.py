@@ -1,0 +1,203 @@
+"""The build, top to bottom: load and translate everything, render everything, then write once."""
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .catalog import load_catalog
+from .config import Project
+from .content import Document, load_documents
+from .errors import BuildError, Location
+from .render import (
+    Alternate, DocumentView, PdfLink, document_view, environment, json_ld, language_name,
+    render_template, size_text,
+)
+from .site import DocumentEntry, EditionEntry, sitemap
+from .translate import Report, translate
+from .writer import Staging
+
+
+class StrictError(BuildError):
+    """`--strict` found units without a usable translation (exit 1, like a failed check)."""
+
+    exit_code = 1
+
+
+@dataclass
+class Edition:
+    """One document in one language, ready to render."""
+
+    doc: Document
+    report: Report | None = None
+
+    @property
+    def lang(self) -> str:
+        return self.doc.lang
+
+
+@dataclass
+class BuildResult:
+    editions: list[Edition]
+    written: list[Path] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def load_editions(project: Project) -> tuple[list[Edition], dict]:
+    """Every document in every language, plus the template catalogs per language."""
+    _, docs = load_documents(project)
+    messages = {project.source_language: None}
+    content = {}
+    for lang in project.target_languages:
+        content[lang] = load_catalog(project, lang, "content")
+        messages[lang] = load_catalog(project, lang, "messages")
+    editions = []
+    for doc in docs:
+        editions.append(Edition(doc))
+        for lang in project.target_languages:
+            tdoc, report = translate(project, doc, lang, content[lang])
+            editions.append(Edition(tdoc, report))
+    return editions, messages
+
+
+def strict_problems(editions: list[Edition]) -> list[str]:
+    lines = []
+    seen = set()
+    for ed in editions:
+        if ed.report is None:
+            continue
+        for gap in ed.report.gaps:
+            key = (ed.lang, gap.unit.context, gap.unit.msgid)
+            if key in seen:
+                continue
+            seen.add(key)
+            loc = gap.location if gap.location and gap.location.line else gap.unit.location
+            lines.append(f"{loc.display()}: error: [{ed.lang}] {gap.describe()}")
+    return lines
+
+
+def page_path(lang: str, doc: str) -> str:
+    return f"{lang}/{doc}/index.html"
+
+
+def build(project: Project, strict: bool = False, pdf: bool = True, pdf_variant: str | None = None,
+          progress=None) -> BuildResult:
+    """Build both languages of every document: site HTML and PDFs, swapped into dist/ at the end."""
+    progress = progress or (lambda message: None)
+    editions, messages = load_editions(project)
+    result = BuildResult(editions)
+    if strict:
+        problems = strict_problems(editions)
+        if problems:
+            raise StrictError(
+                f"--strict: {len(problems)} unit(s) have no usable translation; translate them (and clear "
+                "fuzzy marks) in the catalogs:\n" + "\n".join(problems)
+            )
+    for ed in editions:
+        if ed.report and ed.report.gaps:
+            result.warnings.append(
+                f"{ed.lang}/{ed.doc.name}: {len(ed.report.gaps)} unit(s) fell back to {project.source_language}"
+            )
+        if ed.report:
+            for override, english in ed.report.stale_overrides:
+                result.warnings.append(
+                    f"{Location(override).display(project.root)}: override is stale: "
+                    f"{Location(english).display(project.root)} changed since it was translated"
+                )
+    envs = {lang: environment(project, messages.get(lang)) for lang in project.languages}
+    variant = pdf_variant or project.pdf_variant
+
+    # Render everything in memory first; nothing touches dist/ until all of it succeeded.
+    outputs: dict[str, bytes] = {}
+    pdf_links: dict[tuple[str, str], PdfLink] = {}
+    for ed in editions:
+        if not pdf:
+            break
+        progress(f"PDF  {ed.lang}/{ed.doc.name}")
+        view, _ = document_view(project, ed.doc, "print", envs[ed.lang])
+        html = render_template(envs[ed.lang], "print.html", doc=view)
+        from .pdf import render_pdf
+
+        data = render_pdf(
+            html, project.templates_dir, (project.templates_dir, project.content_dir), variant,
+            ed.doc.meta.date, f"{ed.lang}/{ed.doc.name}",
+        )
+        name = f"{ed.doc.meta.output}.pdf"
+        outputs[f"pdf/{name}"] = data
+        outputs[f"site/pdf/{name}"] = data
+        pdf_links[(ed.lang, ed.doc.name)] = PdfLink(
+            f"../../pdf/{name}", project.site_url + f"pdf/{name}", len(data), size_text(len(data), ed.doc.locale)
+        )
+
+    views: dict[tuple[str, str], DocumentView] = {}
+    media: dict[str, Path] = {}
+    for ed in editions:
+        progress(f"HTML {ed.lang}/{ed.doc.name}")
+        view, renderer = document_view(project, ed.doc, "screen", envs[ed.lang])
+        for res in renderer.resources:
+            media[f"site/{ed.lang}/{ed.doc.name}/media/{res.path.name}"] = res.path
+        view.canonical = project.site_url + f"{ed.lang}/{ed.doc.name}/"
+        view.root_href = "../../"
+        view.pdf = pdf_links.get((ed.lang, ed.doc.name))
+        view.alternates = [
+            Alternate(lang, language_name(lang), f"../../{lang}/{ed.doc.name}/", project.site_url + f"{lang}/{ed.doc.name}/")
+            for lang in project.languages
+        ]
+        views[(ed.lang, ed.doc.name)] = view
+    for (lang, name), view in views.items():
+        source = views[(project.source_language, name)]
+        if lang == project.source_language:
+            others = [(v.lang, v.canonical, v.title_text) for (l2, n2), v in views.items() if n2 == name and l2 != lang]
+        else:
+            others = [(source.lang, source.canonical, source.title_text)]
+        view.json_ld = json_ld(view, others)
+        outputs[f"site/{page_path(lang, name)}"] = render_template(envs[lang], "document.html", doc=view).encode("utf-8")
+
+    entries = []
+    for name in project.documents:
+        eds = []
+        for lang in project.languages:
+            v = views[(lang, name)]
+            eds.append(EditionEntry(
+                lang, language_name(lang), v.title, v.abstract, ", ".join(a.name for a in v.authors), v.date_text,
+                v.date_iso, f"{lang}/{name}/", f"pdf/{v.output}.pdf" if v.pdf else None,
+                v.pdf.size_text if v.pdf else None,
+            ))
+        entries.append(DocumentEntry(name, eds))
+    src_env = envs[project.source_language]
+    outputs["site/index.html"] = render_template(
+        src_env, "index.html", documents=entries, site_url=project.site_url, languages=project.languages,
+        lang=project.source_language, generator=views[(project.source_language, project.documents[0])].generator,
+    ).encode("utf-8")
+    outputs["site/404.html"] = render_template(
+        src_env, "404.html", lang=project.source_language, root_href=project.site_url,
+        generator=views[(project.source_language, project.documents[0])].generator,
+    ).encode("utf-8")
+    pages = [(project.site_url, {project.source_language: project.site_url})]
+    for name in project.documents:
+        alts = {lang: project.site_url + f"{lang}/{name}/" for lang in project.languages}
+        for lang in project.languages:
+            pages.append((alts[lang], alts))
+    outputs["site/sitemap.xml"] = sitemap(pages, project.source_language).encode("utf-8")
+
+    progress("write dist/")
+    staging = Staging(project.dist_dir)
+    try:
+        for rel, data in outputs.items():
+            staging.path(rel).write_bytes(data)
+        for rel, path in media.items():
+            shutil.copyfile(path, staging.path(rel))
+        for asset in ("screen.css", "fonts.css"):
+            shutil.copyfile(project.templates_dir / asset, staging.path(f"site/{asset}"))
+        fonts = project.templates_dir / "fonts"
+        if fonts.is_dir():
+            shutil.copytree(fonts, staging.path("site/fonts"), dirs_exist_ok=True)
+        if not pdf:
+            staging.keep("pdf")
+            staging.keep("site/pdf")
+        staging.commit()
+    except BaseException:
+        staging.abort()
+        raise
+    result.written = [project.dist_dir / rel for rel in outputs]
+    return result

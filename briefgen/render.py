@@ -1,0 +1,384 @@
+"""Render stage: Documents -> typed views -> HTML (screen pages and the print HTML for PDFs)."""
+from __future__ import annotations
+
+import gettext as _gettext
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+from babel import Locale
+from babel.dates import format_date
+from babel.numbers import format_decimal
+from markupsafe import Markup
+
+from . import __version__
+from .chart import ChartBar, ChartGroup, bar_chart
+from .config import Project
+from .content import Document, Figure, Finding, Recommendation, Text
+from .errors import BuildError, ContentError, Location
+from .markdown import Pass, Style, parse, plain_text, render
+from .pofile import PoFile
+
+
+# ----- views --------------------------------------------------------------------------------
+
+
+@dataclass
+class Heading:
+    id: str
+    level: int
+    text: str
+
+
+@dataclass
+class SourceView:
+    html: Markup
+    url: str | None
+
+
+@dataclass
+class FindingView:
+    id: str
+    title: Markup
+    body: Markup
+    sources: list[SourceView]
+
+
+@dataclass
+class RecommendationView:
+    id: str
+    audience: Markup | None
+    title: Markup
+    body: Markup
+
+
+@dataclass
+class FigureView:
+    id: str
+    title: Markup
+    alt: str
+    svg: Markup
+    data_uri: str
+    source: Markup | None
+
+
+@dataclass
+class SectionView:
+    id: str
+    html: Markup
+    findings: list[FindingView]
+    recommendations: list[RecommendationView]
+    figures: list[FigureView]
+
+
+@dataclass
+class AuthorView:
+    name: str
+    family: str
+    initials: str
+    affiliation: Markup | None
+
+
+@dataclass
+class Alternate:
+    lang: str
+    label: str  # the language's own name
+    href: str  # relative to the page
+    url: str  # absolute
+
+
+@dataclass
+class PdfLink:
+    href: str
+    url: str
+    size: int
+    size_text: str
+
+
+@dataclass
+class DocumentView:
+    """Everything a document template may use; nothing else is passed in."""
+
+    name: str
+    lang: str
+    locale: str
+    mode: str
+    title: Markup
+    title_text: str
+    short_title_text: str
+    subtitle: Markup | None
+    series: Markup
+    authors: list[AuthorView]
+    date_text: str
+    date_iso: str
+    year: int
+    publisher: Markup
+    publisher_text: str
+    place: Markup
+    keywords: list[str]
+    licence_name: Markup | None
+    licence_url: str | None
+    copyright: Markup
+    abstract: Markup
+    abstract_text: str
+    highlights: list[tuple[str, Markup]]
+    sections: list[SectionView]
+    toc: list[Heading]
+    output: str
+    translator: str | None
+    generator: str
+    canonical: str = ""
+    root_href: str = ""
+    alternates: list[Alternate] = field(default_factory=list)
+    pdf: PdfLink | None = None
+    json_ld: Markup = Markup("")
+    fallback_count: int = 0
+
+
+# ----- text rendering -----------------------------------------------------------------------
+
+
+class TextRenderer:
+    """Renders the Texts of one document in one mode, numbering footnotes continuously."""
+
+    def __init__(self, project: Project, mode: str, notes_label: str, back_label: str):
+        self.project = project
+        self.style = Style(mode=mode, notes_label=notes_label, back_label=back_label)
+        self.media_prefix = None if mode == "print" else "media/"
+        self.resources: list = []
+        self.fallbacks = 0
+
+    def _pass(self, text: Text, **kw) -> Pass:
+        return Pass(
+            translations=text.translations,
+            fallback_lang=text.fallback_lang,
+            base=text.location,
+            text_dir=Path(text.location.path).parent,
+            project_root=self.project.root,
+            allowed_roots=(self.project.content_dir, self.project.templates_dir),
+            media_prefix=self.media_prefix,
+            **kw,
+        )
+
+    def _parse(self, text: Text, **kw):
+        p = self._pass(text, **kw)
+        tokens, env = parse(text.source, text.block, p)
+        self.resources.extend(p.resources)
+        self.fallbacks += sum(1 for t in tokens if t.type == "inline" and t.meta.get("fallback"))
+        return tokens, env
+
+    def inline(self, text: Text | None) -> Markup | None:
+        if text is None:
+            return None
+        tokens, env = self._parse(text)
+        return Markup(render(tokens, env, self.style, block=False))
+
+    def plain(self, text: Text | None) -> str:
+        if text is None:
+            return ""
+        p = self._pass(text)
+        p.fallback_lang = None
+        tokens, _ = parse(text.source, text.block, p)
+        return plain_text(tokens)
+
+    def block(self, text: Text, first_id: str | None = None, id_prefix: str = "") -> tuple[Markup, list[Heading]]:
+        tokens, env = self._parse(text, first_id=first_id, id_prefix=id_prefix)
+        headings = []
+        for i, tok in enumerate(tokens):
+            if tok.type == "heading_open":
+                headings.append(Heading(tok.attrGet("id"), int(tok.tag[1]) + self.style.heading_shift, plain_text([tokens[i + 1]])))
+        return Markup(render(tokens, env, self.style, block=True)), headings
+
+
+# ----- gettext for templates ----------------------------------------------------------------
+
+
+class CatalogTranslations(_gettext.NullTranslations):
+    """gettext over a parsed PO file: translated, non-fuzzy entries only."""
+
+    def __init__(self, po: PoFile | None):
+        super().__init__()
+        self.table = {}
+        self.plurals = {}
+        if po is not None:
+            for e in po.active():
+                if not e.translated:
+                    continue
+                if e.msgid_plural is None:
+                    self.table[e.key] = e.msgstr
+                else:
+                    self.plurals[e.key] = e.msgstr_plural
+
+    def gettext(self, message):
+        return self.table.get((None, message), message)
+
+    def ngettext(self, singular, plural, n):
+        forms = self.plurals.get((None, singular))
+        if forms:
+            return forms.get(0 if n == 1 else 1, singular)
+        return singular if n == 1 else plural
+
+    def pgettext(self, context, message):
+        return self.table.get((context, message), message)
+
+    def npgettext(self, context, singular, plural, n):
+        return self.ngettext(singular, plural, n)
+
+
+def environment(project: Project, messages: PoFile | None) -> jinja2.Environment:
+    """Jinja2 with autoescape, StrictUndefined and the i18n extension bound to one catalog."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(project.templates_dir)),
+        autoescape=jinja2.select_autoescape(("html", "svg", "xml"), default_for_string=True),
+        undefined=jinja2.StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    translations = CatalogTranslations(messages)
+    env.install_gettext_translations(translations, newstyle=True)
+    env.globals["catalog"] = translations
+    env.policies["ext.i18n.trimmed"] = True
+    return env
+
+
+def render_template(env: jinja2.Environment, name: str, **context) -> str:
+    """Render one template, turning template mistakes into located errors."""
+    try:
+        return env.get_template(name).render(**context)
+    except jinja2.TemplateSyntaxError as exc:
+        raise BuildError(f"template syntax error: {exc.message}", Location(exc.filename or name, exc.lineno)) from None
+    except jinja2.TemplateNotFound as exc:
+        raise BuildError(f"template '{exc.name}' not found in templates/", Location(name)) from None
+    except jinja2.UndefinedError as exc:
+        raise BuildError(f"template uses an undefined value: {exc.message}", Location(Path("templates") / name)) from None
+
+
+# ----- views from documents -----------------------------------------------------------------
+
+
+def language_name(lang: str) -> str:
+    try:
+        loc = Locale.parse(lang.replace("-", "_"))
+        name = loc.get_display_name(loc) or lang
+        return name[0].upper() + name[1:]
+    except Exception:
+        return lang
+
+
+def size_text(size: int, locale: str) -> str:
+    if size >= 1024 * 1024:
+        return f"{format_decimal(round(size / (1024 * 1024), 1), locale=locale)} MB"
+    return f"{format_decimal(max(1, round(size / 1024)), locale=locale)} KB"
+
+
+def _figure(r: TextRenderer, fig: Figure, locale: str) -> FigureView:
+    import base64
+
+    groups = [ChartGroup(r.plain(g.label), [ChartBar(r.plain(b.label), b.value) for b in g.bars]) for g in fig.groups]
+    alt = r.plain(fig.alt)
+    svg = bar_chart(r.plain(fig.title), alt, groups, fig.unit, locale, f"fig-{fig.id}")
+    uri = "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    return FigureView(fig.id, r.inline(fig.title), alt, Markup(svg), uri, r.inline(fig.source))
+
+
+def _finding(r: TextRenderer, f: Finding) -> FindingView:
+    body, _ = r.block(f.body, id_prefix=f"{f.id.lower()}-")
+    return FindingView(f.id, r.inline(f.title), body, [SourceView(r.inline(s.text), s.url) for s in f.sources])
+
+
+def _recommendation(r: TextRenderer, rec: Recommendation) -> RecommendationView:
+    body, _ = r.block(rec.body, id_prefix=f"{rec.id.lower()}-")
+    return RecommendationView(rec.id, r.inline(rec.audience), r.inline(rec.title), body)
+
+
+def document_view(project: Project, doc: Document, mode: str, env: jinja2.Environment) -> tuple[DocumentView, TextRenderer]:
+    """The typed template context of one document in one mode ('screen' or 'print')."""
+    gettext = env.globals["catalog"].gettext
+    r = TextRenderer(project, mode, gettext("Notes"), gettext("Back to reference"))
+    meta = doc.meta
+    sections, toc = [], []
+    for s in doc.sections:
+        html, headings = r.block(s.body, first_id=s.name, id_prefix=f"{s.name}-")
+        toc.extend(h for h in headings if h.level <= 3)
+        sections.append(
+            SectionView(
+                s.name,
+                html,
+                [_finding(r, f) for f in s.findings],
+                [_recommendation(r, x) for x in s.recommendations],
+                [_figure(r, fig, doc.locale) for fig in s.figures],
+            )
+        )
+    authors = []
+    for a in meta.authors:
+        parts = a.name.split()
+        initials = " ".join(p[0] + "." for p in parts[:-1])
+        authors.append(AuthorView(a.name, parts[-1], initials, r.inline(a.affiliation)))
+    view = DocumentView(
+        name=doc.name,
+        lang=doc.lang,
+        locale=doc.locale,
+        mode=mode,
+        title=r.inline(meta.title),
+        title_text=r.plain(meta.title),
+        short_title_text=r.plain(meta.short_title),
+        subtitle=r.inline(meta.subtitle),
+        series=r.inline(meta.series),
+        authors=authors,
+        date_text=format_date(meta.date, format="long", locale=doc.locale),
+        date_iso=meta.date.isoformat(),
+        year=meta.date.year,
+        publisher=r.inline(meta.publisher),
+        publisher_text=r.plain(meta.publisher),
+        place=r.inline(meta.place),
+        keywords=[r.plain(k) for k in meta.keywords],
+        licence_name=r.inline(meta.licence.name) if meta.licence else None,
+        licence_url=meta.licence.url if meta.licence else None,
+        copyright=r.inline(meta.copyright),
+        abstract=r.block(meta.abstract)[0],
+        abstract_text=r.plain(meta.abstract),
+        highlights=[(h.id, r.inline(h.title)) for h in doc.highlights],
+        sections=sections,
+        toc=toc,
+        output=meta.output,
+        translator=doc.translator,
+        generator=f"briefgen {__version__}",
+    )
+    view.fallback_count = r.fallbacks
+    return view, r
+
+
+def json_ld(view: DocumentView, other: list[tuple[str, str, str]]) -> Markup:
+    """schema.org Report metadata; `other` lists (lang, url, title) of the other editions."""
+    data = {
+        "@context": "https://schema.org",
+        "@type": "Report",
+        "name": view.title_text,
+        "headline": view.title_text,
+        "author": [{"@type": "Person", "name": a.name} for a in view.authors],
+        "datePublished": view.date_iso,
+        "publisher": {"@type": "Organization", "name": view.publisher_text},
+        "inLanguage": view.lang,
+        "keywords": ", ".join(view.keywords),
+        "abstract": view.abstract_text,
+        "url": view.canonical,
+    }
+    if view.licence_url:
+        data["license"] = view.licence_url
+    if view.pdf:
+        data["encoding"] = {"@type": "MediaObject", "contentUrl": view.pdf.url, "encodingFormat": "application/pdf",
+                            "contentSize": str(view.pdf.size)}
+    editions = [{"@type": "Report", "inLanguage": lang, "url": url, "name": title} for lang, url, title in other]
+    if editions:
+        data["workTranslation" if view.lang == "en" else "translationOfWork"] = editions if view.lang == "en" else editions[0]
+    text = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False)
+    return Markup(text.replace("</", "<\\/"))
+
+
+def check_resources(renderer: TextRenderer) -> None:
+    for res in renderer.resources:
+        if not res.path.is_file():
+            raise ContentError(f"image '{res.url}' not found", Location(res.path))

@@ -1,0 +1,192 @@
+"""Source files read safely: UTF-8 text, YAML with line numbers, Markdown front matter."""
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from .errors import ContentError, Location
+
+MAX_SOURCE_BYTES = 2 * 1024 * 1024  # a briefing source is kilobytes; refuse anything absurd
+MAX_YAML_NODES = 50_000  # bounds alias expansion ("billion laughs")
+
+_STANDARD_TAGS = {
+    "tag:yaml.org,2002:" + t
+    for t in ("map", "seq", "str", "int", "float", "bool", "null", "timestamp")
+}
+
+
+class YamlMap(dict):
+    """A YAML mapping that remembers where it and each of its values start."""
+
+    location: Location
+    key_locations: dict
+    value_locations: dict
+
+    def where(self, key) -> Location:
+        return self.value_locations.get(key, self.location)
+
+    def key_where(self, key) -> Location:
+        return self.key_locations.get(key, self.location)
+
+
+class YamlList(list):
+    """A YAML sequence that remembers where it and each item start."""
+
+    location: Location
+    item_locations: list
+
+    def where(self, index: int) -> Location:
+        return self.item_locations[index] if index < len(self.item_locations) else self.location
+
+
+def read_text(path: Path, root: Path | None = None) -> str:
+    """Read a UTF-8 source file inside the project, or raise a located ContentError."""
+    if root is not None:
+        real = path.resolve()
+        if not real.is_relative_to(root.resolve()):
+            raise ContentError(
+                f"refusing to read '{path.name}': it resolves to {real}, outside the project "
+                "(a symlink leaving the project); copy the file into the project instead",
+                Location(path),
+            )
+    try:
+        if path.stat().st_size > MAX_SOURCE_BYTES:
+            raise ContentError(
+                f"file is larger than {MAX_SOURCE_BYTES // 1024} KiB; split it or remove the bulk data",
+                Location(path),
+            )
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ContentError("file not found; create it or fix the reference to it", Location(path)) from None
+    except OSError as exc:
+        raise ContentError(f"cannot read file: {exc.strerror}", Location(path)) from None
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise ContentError(
+            f"file is not valid UTF-8 (byte 0x{data[exc.start]:02x}); save it as UTF-8",
+            Location(path, line, col),
+        ) from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _loc(path: Path, mark, offset: int) -> Location:
+    return Location(path, mark.line + 1 + offset, mark.column + 1)
+
+
+def parse_yaml(text: str, path: Path, line_offset: int = 0):
+    """Parse YAML safely into YamlMap/YamlList/scalars that keep their locations."""
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or "invalid YAML"
+        context = f" {exc.context}" if exc.context and exc.problem else ""
+        raise ContentError(
+            f"YAML syntax error: {problem}{context}; check indentation, colons and quotes on this line",
+            _loc(path, mark, line_offset) if mark else Location(path),
+        ) from None
+    except yaml.YAMLError as exc:
+        raise ContentError(f"YAML error: {exc}", Location(path)) from None
+    finally:
+        loader.dispose()
+    if node is None:
+        return None
+    budget = [MAX_YAML_NODES]
+    return _convert(loader, node, path, line_offset, budget)
+
+
+def _convert(loader, node, path: Path, offset: int, budget: list):
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise ContentError(
+            f"YAML document expands to more than {MAX_YAML_NODES} nodes (alias expansion?); simplify it",
+            _loc(path, node.start_mark, offset),
+        )
+    if node.tag not in _STANDARD_TAGS:
+        raise ContentError(
+            f"YAML tag '{node.tag}' is not allowed; use plain strings, numbers, lists and mappings",
+            _loc(path, node.start_mark, offset),
+        )
+    if isinstance(node, yaml.MappingNode):
+        try:
+            loader.flatten_mapping(node)
+        except yaml.MarkedYAMLError as exc:
+            raise ContentError(f"YAML merge error: {exc.problem}", _loc(path, exc.problem_mark, offset)) from None
+        result = YamlMap()
+        result.location = _loc(path, node.start_mark, offset)
+        result.key_locations, result.value_locations = {}, {}
+        for knode, vnode in node.value:
+            key = _convert(loader, knode, path, offset, budget)
+            if not isinstance(key, (str, int)):
+                raise ContentError("mapping keys must be plain words", _loc(path, knode.start_mark, offset))
+            if key in result:
+                raise ContentError(
+                    f"key '{key}' appears twice in this mapping; remove one",
+                    _loc(path, knode.start_mark, offset),
+                )
+            result[key] = _convert(loader, vnode, path, offset, budget)
+            result.key_locations[key] = _loc(path, knode.start_mark, offset)
+            result.value_locations[key] = _value_loc(path, vnode, offset)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        result = YamlList()
+        result.location = _loc(path, node.start_mark, offset)
+        result.item_locations = [_value_loc(path, n, offset) for n in node.value]
+        result.extend(_convert(loader, n, path, offset, budget) for n in node.value)
+        return result
+    try:
+        return loader.construct_object(node, deep=True)
+    except (yaml.YAMLError, ValueError) as exc:
+        raise ContentError(f"cannot read value: {exc}", _loc(path, node.start_mark, offset)) from None
+
+
+def _value_loc(path: Path, node, offset: int) -> Location:
+    # A block scalar (| or >) starts on the line after its indicator.
+    if isinstance(node, yaml.ScalarNode) and node.style in ("|", ">"):
+        return Location(path, node.start_mark.line + 2 + offset, 1)
+    return _loc(path, node.start_mark, offset)
+
+
+def load_yaml(path: Path, root: Path | None = None):
+    """Read and parse one YAML file."""
+    return parse_yaml(read_text(path, root), path)
+
+
+@dataclass(frozen=True)
+class FrontMatter:
+    """The YAML header of a Markdown file and where the body starts."""
+
+    data: YamlMap
+    body: str
+    body_line: int  # 1-based line of the body's first line
+
+
+def split_front_matter(text: str, path: Path) -> FrontMatter:
+    """Split `---` YAML front matter from a Markdown body."""
+    empty = YamlMap()
+    empty.location, empty.key_locations, empty.value_locations = Location(path, 1), {}, {}
+    if not text.startswith("---\n"):
+        return FrontMatter(empty, text, 1)
+    lines = text.split("\n")
+    for i in range(1, len(lines)):
+        if lines[i].rstrip() in ("---", "..."):
+            data = parse_yaml("\n".join(lines[1:i]), path, line_offset=1)
+            if data is None:
+                data = empty
+            if not isinstance(data, YamlMap):
+                raise ContentError("front matter must be a mapping of keys to values", Location(path, 2))
+            return FrontMatter(data, "\n".join(lines[i + 1 :]), i + 2)
+    raise ContentError("front matter opened with '---' is never closed; add a '---' line after it", Location(path, 1))
+
+
+def is_date(value) -> bool:
+    return isinstance(value, _dt.date) and not isinstance(value, _dt.datetime)
