@@ -103,3 +103,25 @@ def update(ctx: Context):
     for path in changed:
         ctx.say(f"updated {path}")
     ctx.say(f"update: {len(changed)} catalog(s) changed")
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="Report format.")
+@click.option("--review", is_flag=True, help="Also write dist/review/<lang>.html.")
+@click.option("--no-rendered", is_flag=True, help="Skip the comparison of built HTML and PDF.")
+@handled
+def check(ctx: Context, fmt, review, no_rendered):
+    """Check that every language is complete and in sync; exit 1 on any error."""
+    from .check import run_checks
+
+    project = ctx.project()
+    report = run_checks(project, rendered=not no_rendered)
+    click.echo(report.json() if fmt == "json" else report.text())
+    if review:
+        from .review import review_pages
+        from .writer import write_bytes
+
+        for rel, data in review_pages(project, report).items():
+            write_bytes(project.dist_dir / rel, data)
+            ctx.say(f"wrote dist/{rel}")
+    sys.exit(report.exit_code)

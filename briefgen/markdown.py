@@ -21,6 +21,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from .errors import ContentError, Location
 
 _SPACE = re.compile(r"\s+")
+_LETTER = re.compile(r"[^\W\d_]")
 
 
 def normalize(text: str) -> str:
@@ -114,8 +115,8 @@ def _units_rule(state) -> None:
         if tok.type != "inline":
             continue
         msgid = normalize(tok.content)
-        if not msgid:
-            continue
+        if not _LETTER.search(msgid):
+            continue  # numbers and punctuation alone ("47.1%", "—") need no translation
         if p.collect is not None:
             p.collect.append(RawUnit(msgid, _kind(stack), last_line))
         if p.translations is not None:

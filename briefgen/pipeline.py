@@ -180,6 +180,9 @@ def build(project: Project, strict: bool = False, pdf: bool = True, pdf_variant:
             pages.append((alts[lang], alts))
     outputs["site/sitemap.xml"] = sitemap(pages, project.source_language).encode("utf-8")
 
+    from .review import review_pages
+
+    outputs.update(review_pages(project))
     progress("write dist/")
     staging = Staging(project.dist_dir)
     try:
