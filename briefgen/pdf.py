@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import logging
 import mimetypes
 import os
 from contextlib import contextmanager
@@ -22,6 +23,7 @@ def _fetcher_class():
             super().__init__(fail_on_errors=True)
             self.roots = tuple(r.resolve() for r in roots)
             self.refused: list[str] = []
+            self.missing: list[str] = []
 
         def fetch(self, url, headers=None):
             scheme = urlsplit(url).scheme.lower()
@@ -34,10 +36,34 @@ def _fetcher_class():
                     if path.suffix == ".woff2":
                         mime = "font/woff2"
                     return URLFetcherResponse(path.as_uri(), path.read_bytes(), {"Content-Type": mime})
+                if any(path.is_relative_to(r) for r in self.roots):
+                    self.missing.append(url)
+                    raise ValueError(f"resource not found: {url}")
             self.refused.append(url)
             raise ValueError(f"resource outside the project refused: {url}")
 
     return ProjectFetcher
+
+
+def creation_stamp(date: _dt.date) -> str:
+    """The PDF's creation time: SOURCE_DATE_EPOCH when set, else the publication date (never the clock)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return _dt.datetime.fromtimestamp(int(epoch), _dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return f"{date.isoformat()}T00:00:00Z"
+
+
+class _Failures(logging.Handler):
+    """Collects WeasyPrint's 'Failed to load ...' warnings, which it would otherwise skip over."""
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record):
+        message = record.getMessage()
+        if message.startswith("Failed to load"):
+            self.messages.append(message.splitlines()[0])
 
 
 @contextmanager
@@ -54,21 +80,56 @@ def source_date(date: _dt.date):
             os.environ.pop("SOURCE_DATE_EPOCH", None)
 
 
-def render_pdf(html: str, base_dir: Path, roots: tuple[Path, ...], variant: str, date: _dt.date, name: str) -> bytes:
+def _add_xmp_language(metadata, lang: str) -> None:
+    """Put dc:language into WeasyPrint's single rdf:RDF (the catalog's /Lang comes from <html lang>)."""
+    from xml.etree.ElementTree import SubElement, fromstring, tostring
+
+    from weasyprint.pdf.metadata import NS
+
+    original = metadata.generate_rdf_metadata
+
+    def generate(variant, version, conformance):
+        rdf = fromstring(original(variant, version, conformance))
+        desc = SubElement(rdf, f"{{{NS['rdf']}}}Description", {f"{{{NS['rdf']}}}about": ""})
+        bag = SubElement(SubElement(desc, f"{{{NS['dc']}}}language"), f"{{{NS['rdf']}}}Bag")
+        SubElement(bag, f"{{{NS['rdf']}}}li").text = lang
+        return tostring(rdf, encoding="utf-8")
+
+    metadata.generate_rdf_metadata = generate
+
+
+def render_pdf(html: str, base_dir: Path, roots: tuple[Path, ...], variant: str, date: _dt.date, name: str,
+               lang: str = "en") -> bytes:
     """PDF bytes for a print HTML document; reproducible for identical input."""
     import weasyprint
     from weasyprint.urls import FatalURLFetchingError
 
     fetcher = _fetcher_class()(roots)
     options = {"pdf_variant": variant, "pdf_tags": True, "uncompressed_pdf": False}
+    failures = _Failures()
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(failures)
     try:
         with source_date(date):
-            document = weasyprint.HTML(string=html, base_url=base_dir.as_uri() + "/", url_fetcher=fetcher)
-            return document.write_pdf(**options)
+            document = weasyprint.HTML(string=html, base_url=base_dir.as_uri() + "/", url_fetcher=fetcher).render(**options)
+            _add_xmp_language(document.metadata, lang)
+            data = document.write_pdf(**options)
     except FatalURLFetchingError:
+        if fetcher.missing and not fetcher.refused:
+            raise BuildError(f"{name}: '{fetcher.missing[-1]}' does not exist; add the file or fix the reference",
+                             Location(base_dir / "print.css")) from None
         url = fetcher.refused[-1] if fetcher.refused else "a resource"
         raise BuildError(
             f"{name}: '{url}' is outside the project; only files under content/ and templates/ and data: URIs "
             "may be used (nothing is fetched from the network)",
             Location(base_dir / "print.css"),
         ) from None
+    except (OSError, ValueError) as exc:  # a broken image or font in the project
+        raise BuildError(f"{name}: cannot render the PDF: {exc}; check the images and fonts it uses",
+                         Location(base_dir / "print.html")) from None
+    finally:
+        logger.removeHandler(failures)
+    if failures.messages:
+        raise BuildError(f"{name}: cannot render the PDF: {failures.messages[0]}; check the images and fonts it uses",
+                         Location(base_dir / "print.html"))
+    return data

@@ -114,13 +114,14 @@ def build(project: Project, strict: bool = False, pdf: bool = True, pdf_variant:
         if not pdf:
             break
         progress(f"PDF  {ed.lang}/{ed.doc.name}")
-        view, _ = document_view(project, ed.doc, "print", envs[ed.lang])
-        html = render_template(envs[ed.lang], "print.html", doc=view)
-        from .pdf import render_pdf
+        from .pdf import creation_stamp, render_pdf
 
+        view, _ = document_view(project, ed.doc, "print", envs[ed.lang])
+        view.created = creation_stamp(ed.doc.meta.date)
+        html = render_template(envs[ed.lang], "print.html", doc=view)
         data = render_pdf(
             html, project.templates_dir, (project.templates_dir, project.content_dir), variant,
-            ed.doc.meta.date, f"{ed.lang}/{ed.doc.name}",
+            ed.doc.meta.date, f"{ed.lang}/{ed.doc.name}", lang=ed.lang,
         )
         name = f"{ed.doc.meta.output}.pdf"
         outputs[f"pdf/{name}"] = data

@@ -134,6 +134,7 @@ class DocumentView:
     pdf: PdfLink | None = None
     json_ld: Markup = Markup("")
     fallback_count: int = 0
+    created: str = ""  # PDF creation time (ISO 8601)
 
 
 # ----- text rendering -----------------------------------------------------------------------

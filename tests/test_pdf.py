@@ -1,0 +1,189 @@
+"""The PDFs: tagged, language set, bookmarks, fonts embedded, archival variant, reproducible, confined."""
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+
+import pikepdf
+import pypdf
+import pytest
+
+from conftest import make_project, write
+from test_build import outline_titles, pdf_text
+from test_catalogs import es, translate_all
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    from click.testing import CliRunner
+    from briefgen.cli import main
+
+    root = make_project(tmp_path_factory.mktemp("pdf") / "proj")
+    run = lambda *a: CliRunner().invoke(main, ["--project", str(root), *a], catch_exceptions=False)
+    assert run("extract").exit_code == 0 and run("update").exit_code == 0
+    for domain in ("content", "messages"):
+        translate_all(root / f"locales/es/LC_MESSAGES/{domain}.po", es)
+    assert run("build").exit_code == 0
+    return root
+
+
+def struct_elements(pdf):
+    out = []
+
+    def walk(e):
+        if isinstance(e, pikepdf.Dictionary) and "/S" in e:
+            out.append((str(e.S), e))
+        k = e.get("/K") if isinstance(e, pikepdf.Dictionary) else None
+        for x in (k if isinstance(k, pikepdf.Array) else [k] if k is not None else []):
+            if isinstance(x, pikepdf.Dictionary):
+                walk(x)
+
+    walk(pdf.Root.StructTreeRoot)
+    return out
+
+
+@pytest.mark.parametrize("name, lang", [("sample_brief", "en"), ("sample_brief_es", "es")])
+def test_tagged_with_language_title_and_metadata(built, name, lang):
+    with pikepdf.open(built / f"dist/pdf/{name}.pdf") as pdf:
+        assert str(pdf.Root.Lang) == lang
+        assert pdf.Root.MarkInfo.Marked
+        assert pdf.Root.ViewerPreferences.DisplayDocTitle
+        elements = struct_elements(pdf)
+        kinds = {k for k, _ in elements}
+        assert {"/H1", "/H2", "/Table", "/TH", "/TD", "/Figure", "/L", "/LI", "/Link"} <= kinds
+        figure = next(e for k, e in elements if k == "/Figure")
+        assert "47.1" in str(figure.Alt)
+        meta = pdf.open_metadata()
+        assert meta.get("dc:language") == {lang}
+        assert meta.get("pdfuaid:part") == "1"
+        assert str(pdf.docinfo["/Author"]) == "Janina Pescinski, Leona Vaughn"
+        assert "modern slavery" in str(pdf.docinfo["/Keywords"]) or lang == "es"
+        assert str(pdf.docinfo["/CreationDate"]).startswith("D:20240314")
+
+
+def test_fonts_are_the_vendored_ones_and_embedded(built):
+    with pikepdf.open(built / "dist/pdf/sample_brief_es.pdf") as pdf:
+        names = set()
+        for page in pdf.pages:
+            for font in page.Resources.Font.values():
+                desc = font.DescendantFonts[0].FontDescriptor if "/DescendantFonts" in font else font.FontDescriptor
+                assert any(k in desc for k in ("/FontFile", "/FontFile2", "/FontFile3")), font.BaseFont
+                names.add(str(font.BaseFont).split("+", 1)[1])
+        assert names and all(n.startswith(("Source-Serif-4", "Source-Sans-3")) for n in names), names
+
+
+def test_bookmarks_mirror_headings_in_both_languages(built):
+    en = outline_titles(built / "dist/pdf/sample_brief.pdf")
+    es_ = outline_titles(built / "dist/pdf/sample_brief_es.pdf")
+    assert [d for d, _ in en] == [d for d, _ in es_]
+    assert (0, "A sample briefing on financial inclusion") == en[0]
+    assert (1, "Introduction") in en and (2, "The numbers") in en
+    assert (1, "Introducción") in es_ and (1, "Ideas clave") in es_
+
+
+def test_text_order_and_translated_labels(built):
+    text = pdf_text(built / "dist/pdf/sample_brief_es.pdf")
+    order = [text.index(s) for s in ("Un informe de ejemplo", "Janina Pescinski", "14 de marzo de 2024", "Ideas clave", "Introducción")]
+    assert order == sorted(order)
+    assert "ES Contents" in text and "\nContents" not in text
+
+
+@pytest.mark.skipif(shutil.which("qpdf") is None, reason="qpdf not installed")
+def test_qpdf_check(built):
+    for pdf in (built / "dist/pdf").glob("*.pdf"):
+        result = subprocess.run(["qpdf", "--check", str(pdf)], capture_output=True, text=True)
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_reproducible_bytes(built, tmp_path, run):
+    first = {p.name: p.read_bytes() for p in (built / "dist").rglob("*") if p.is_file()}
+    copy = tmp_path / "again"
+    shutil.copytree(built, copy, ignore=shutil.ignore_patterns("dist"))
+    assert run(copy, "build").exit_code == 0
+    second = {p.name: p.read_bytes() for p in (copy / "dist").rglob("*") if p.is_file()}
+    assert first.keys() == second.keys()
+    changed = [n for n in first if first[n] != second[n]]
+    assert changed == []
+
+
+def test_source_date_epoch_is_honoured(built, tmp_path, run, monkeypatch):
+    copy = tmp_path / "epoch"
+    shutil.copytree(built, copy, ignore=shutil.ignore_patterns("dist"))
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1735689600")  # 2025-01-01
+    assert run(copy, "build").exit_code == 0
+    with pikepdf.open(copy / "dist/pdf/sample_brief.pdf") as pdf:
+        assert str(pdf.docinfo["/CreationDate"]).startswith("D:20250101")
+
+
+def test_archival_variant(built, tmp_path, run):
+    copy = tmp_path / "archival"
+    shutil.copytree(built, copy, ignore=shutil.ignore_patterns("dist"))
+    assert run(copy, "build", "--pdf-variant", "pdf/a-3u").exit_code == 0
+    with pikepdf.open(copy / "dist/pdf/sample_brief_es.pdf") as pdf:
+        meta = pdf.open_metadata()
+        assert meta.get("pdfaid:part") == "3" and meta.get("pdfaid:conformance") == "U"
+        assert "/StructTreeRoot" in pdf.Root and "/OutputIntents" in pdf.Root
+        assert str(pdf.Root.Lang) == "es"
+
+
+def test_configured_variant(tmp_path, run):
+    root = make_project(tmp_path / "proj")
+    cfg = root / "pyproject.toml"
+    cfg.write_text(cfg.read_text().replace('site-url', 'pdf-variant = "pdf/a-3u"\nsite-url'), encoding="utf-8")
+    assert run(root, "build").exit_code == 0
+    with pikepdf.open(root / "dist/pdf/sample_brief.pdf") as pdf:
+        assert pdf.open_metadata().get("pdfaid:part") == "3"
+
+
+@pytest.mark.parametrize("css, message", [
+    ('body { background: url("file:///etc/passwd"); }', "'file:///etc/passwd' is outside the project"),
+    ('body { background: url("http://example.org/x.png"); }', "'http://example.org/x.png' is outside the project"),
+    ('@import url("../../outside.css");', "outside.css' is outside the project"),
+])
+def test_css_resources_outside_the_project_are_refused(tmp_path, run, css, message):
+    root = make_project(tmp_path / "proj")
+    (tmp_path / "outside.css").write_text("p { color: red }")
+    sheet = root / "templates/print.css"
+    sheet.write_text(css + "\n" + sheet.read_text(encoding="utf-8"), encoding="utf-8")
+    result = run(root, "build")
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert "print.css" in result.output
+    assert not (root / "dist").exists()
+
+
+def tiny_png() -> bytes:
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    ihdr = struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0)
+    raw = b"".join(b"\x00" + b"\x1f\x5f\x8b" * 2 for _ in range(2))
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+
+
+def test_broken_image_is_a_located_error(tmp_path, run):
+    root = make_project(tmp_path / "proj")
+    (root / "content/en/brief/dot.png").write_bytes(tiny_png()[:30])
+    with open(root / "content/en/brief/recs.md", "a", encoding="utf-8") as fh:
+        fh.write("\n![A single dot](dot.png)\n")
+    result = run(root, "build")
+    assert result.exit_code == 2, result.output
+    assert "error: en/brief: cannot render the PDF" in result.output
+
+
+def test_local_image_is_embedded(tmp_path, run):
+    root = make_project(tmp_path / "proj")
+    png = tiny_png()
+    (root / "content/en/brief/dot.png").write_bytes(png)
+    with open(root / "content/en/brief/recs.md", "a", encoding="utf-8") as fh:
+        fh.write("\n![A single dot](dot.png)\n")
+    result = run(root, "build")
+    assert result.exit_code == 0, result.output
+    assert (root / "dist/site/en/brief/media/dot.png").read_bytes() == png
+    with pikepdf.open(root / "dist/pdf/sample_brief.pdf") as pdf:
+        figures = [e for k, e in struct_elements(pdf) if k == "/Figure"]
+        assert any(str(f.get("/Alt", "")) == "A single dot" for f in figures)
