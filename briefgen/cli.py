@@ -23,6 +23,11 @@ class Context:
         root = Path(self.project_dir) if self.project_dir else find_root(Path.cwd())
         return load_project(root)
 
+    def locked(self, project: Project):
+        from .lock import project_lock
+
+        return project_lock(project, say=self.say)
+
     def say(self, message: str) -> None:
         if not self.quiet:
             click.echo(message, err=True)
@@ -74,7 +79,9 @@ def build(ctx: Context, strict, no_pdf, pdf_variant):
     """Build HTML and PDF for every document and language into dist/."""
     from .pipeline import build as run_build
 
-    result = run_build(ctx.project(), strict=strict, pdf=not no_pdf, pdf_variant=pdf_variant, progress=ctx.say)
+    project = ctx.project()
+    with ctx.locked(project):
+        result = run_build(project, strict=strict, pdf=not no_pdf, pdf_variant=pdf_variant, progress=ctx.say)
     for warning in result.warnings:
         ctx.say(f"warning: {warning}")
     ctx.say(f"built {len(result.editions)} editions into dist/")
@@ -89,7 +96,8 @@ def extract(ctx: Context):
 
     project = ctx.project()
     library, docs = load_documents(project)
-    changed = run_extract(project, library, docs)
+    with ctx.locked(project):
+        changed = run_extract(project, library, docs)
     ctx.say(f"extract: {len(changed)} template(s) changed")
 
 
@@ -99,7 +107,9 @@ def update(ctx: Context):
     """Merge the templates into every language's catalogs (translations are never dropped)."""
     from .catalog import update as run_update
 
-    changed = run_update(ctx.project())
+    project = ctx.project()
+    with ctx.locked(project):
+        changed = run_update(project)
     for path in changed:
         ctx.say(f"updated {path}")
     ctx.say(f"update: {len(changed)} catalog(s) changed")
@@ -125,3 +135,7 @@ def check(ctx: Context, fmt, review, no_rendered):
             write_bytes(project.dist_dir / rel, data)
             ctx.say(f"wrote dist/{rel}")
     sys.exit(report.exit_code)
+
+
+if __name__ == "__main__":
+    main()

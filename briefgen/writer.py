@@ -1,10 +1,26 @@
 """Atomic file writes and a staged output tree that replaces dist/ only when complete."""
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import os
 import shutil
 import tempfile
 from pathlib import Path
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths (Linux renameat2 RENAME_EXCHANGE); False where unsupported."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+        fn = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    return fn(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0
 
 
 def write_bytes(path: Path, data: bytes) -> Path | None:
@@ -60,6 +76,10 @@ class Staging:
             shutil.copy2(src, dst)
 
     def commit(self) -> None:
+        """Swap the new tree in; at no moment is `target` missing or half-written where the OS allows."""
+        if self.target.exists() and _exchange(self.dir, self.target):
+            shutil.rmtree(self.dir, ignore_errors=True)  # now holds the previous tree
+            return
         if self.target.exists():
             os.replace(self.target, self.old)
         os.replace(self.dir, self.target)
