@@ -74,14 +74,21 @@ def main(click_ctx, project_dir, verbose, quiet):
 @click.option("--strict", is_flag=True, help="Fail (exit 1) if any unit lacks a usable translation.")
 @click.option("--no-pdf", is_flag=True, help="Build HTML only (keeps the previous PDFs).")
 @click.option("--pdf-variant", type=click.Choice(PDF_VARIANTS), help="PDF flavour (default from configuration).")
+@click.option("--no-cache", is_flag=True, help="Render every PDF again, ignoring .briefgen-cache/.")
+@click.option("--explain", is_flag=True, help="Say for each PDF why it was rebuilt or reused.")
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), help="PDF worker processes (default: CPU count).")
 @handled
-def build(ctx: Context, strict, no_pdf, pdf_variant):
+def build(ctx: Context, strict, no_pdf, pdf_variant, no_cache, explain, jobs):
     """Build HTML and PDF for every document and language into dist/."""
     from .pipeline import build as run_build
 
     project = ctx.project()
     with ctx.locked(project):
-        result = run_build(project, strict=strict, pdf=not no_pdf, pdf_variant=pdf_variant, progress=ctx.say)
+        result = run_build(project, strict=strict, pdf=not no_pdf, pdf_variant=pdf_variant, progress=ctx.say,
+                           use_cache=not no_cache, workers=jobs)
+    if explain:
+        for rel, why in result.explain:
+            click.echo(f"{rel}: {why}")
     for warning in result.warnings:
         ctx.say(f"warning: {warning}")
     ctx.say(f"built {len(result.editions)} editions into dist/")

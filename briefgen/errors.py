@@ -35,9 +35,12 @@ class BriefgenError(Exception):
     exit_code = 2
 
     def __init__(self, message: str, location: Location | None = None):
-        super().__init__(message)
+        super().__init__(message, location)  # both in args, so the error survives pickling (worker processes)
         self.message = message
         self.location = location
+
+    def __str__(self) -> str:
+        return self.message
 
     def format(self, root: Path | None = None) -> str:
         where = f"{self.location.display(root)}: " if self.location else ""

@@ -6,6 +6,7 @@ import logging
 import mimetypes
 import os
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
@@ -99,7 +100,7 @@ def _add_xmp_language(metadata, lang: str) -> None:
 
 
 def render_pdf(html: str, base_dir: Path, roots: tuple[Path, ...], variant: str, date: _dt.date, name: str,
-               lang: str = "en") -> bytes:
+               lang: str = "en", font_config=None) -> bytes:
     """PDF bytes for a print HTML document; reproducible for identical input."""
     import weasyprint
     from weasyprint.urls import FatalURLFetchingError
@@ -111,7 +112,8 @@ def render_pdf(html: str, base_dir: Path, roots: tuple[Path, ...], variant: str,
     logger.addHandler(failures)
     try:
         with source_date(date):
-            document = weasyprint.HTML(string=html, base_url=base_dir.as_uri() + "/", url_fetcher=fetcher).render(**options)
+            document = weasyprint.HTML(string=html, base_url=base_dir.as_uri() + "/", url_fetcher=fetcher).render(
+                font_config=font_config, **options)
             _add_xmp_language(document.metadata, lang)
             data = document.write_pdf(**options)
     except FatalURLFetchingError:
@@ -133,3 +135,67 @@ def render_pdf(html: str, base_dir: Path, roots: tuple[Path, ...], variant: str,
         raise BuildError(f"{name}: cannot render the PDF: {failures.messages[0]}; check the images and fonts it uses",
                          Location(base_dir / "print.html"))
     return data
+
+
+@dataclass(frozen=True)
+class PdfJob:
+    """Everything a worker needs to render one PDF (picklable)."""
+
+    rel: str
+    html: str
+    base_dir: Path
+    roots: tuple
+    variant: str
+    date: _dt.date
+    name: str
+    lang: str
+
+
+_FONTS = None
+
+
+def run_job(job: PdfJob) -> tuple[str, bytes]:
+    """Render one job; each process loads WeasyPrint and its font configuration once."""
+    global _FONTS
+    if _FONTS is None:
+        from weasyprint.text.fonts import FontConfiguration
+
+        _FONTS = FontConfiguration()
+    return job.rel, render_pdf(job.html, job.base_dir, job.roots, job.variant, job.date, job.name, job.lang, _FONTS)
+
+
+class PdfRenderer:
+    """Renders jobs in worker processes (or in this one for a single worker) while the caller goes on."""
+
+    def __init__(self, jobs: list[PdfJob], workers: int):
+        self.jobs = sorted(jobs, key=lambda j: -len(j.html))  # longest first balances the workers
+        self.pool = None
+        self.futures = []
+        if workers > 1 and len(self.jobs) > 1:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            # forkserver, not fork: forking a process whose Pango/GLib is already initialised can crash the
+            # child; the server imports WeasyPrint once and each worker starts from that clean copy.
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["briefgen.pdf", "weasyprint"])
+            self.pool = ProcessPoolExecutor(max_workers=min(workers, len(self.jobs)), mp_context=context)
+            self.futures = [self.pool.submit(run_job, job) for job in self.jobs]
+
+    def results(self, progress=lambda message: None):
+        """(rel, bytes) for every job, in job order; the first failure is raised."""
+        try:
+            if self.pool is None:
+                for job in self.jobs:
+                    progress(f"PDF  {job.name}")
+                    yield run_job(job)
+            else:
+                for job, future in zip(self.jobs, self.futures):
+                    rel, data = future.result()
+                    progress(f"PDF  {job.name}")
+                    yield rel, data
+        finally:
+            if self.pool is not None:
+                for f in self.futures:
+                    f.cancel()
+                self.pool.shutdown(wait=True, cancel_futures=True)

@@ -1,10 +1,13 @@
 """The build, top to bottom: load and translate everything, render everything, then write once."""
 from __future__ import annotations
 
+import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import __version__
+from .cache import Cache, assets_digest, config_digest, digest
 from .catalog import load_catalog
 from .config import Project
 from .content import Document, load_documents
@@ -41,6 +44,7 @@ class BuildResult:
     editions: list[Edition]
     written: list[Path] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    explain: list[tuple[str, str]] = field(default_factory=list)  # (output, why it was rebuilt or reused)
 
 
 def load_editions(project: Project) -> tuple[list[Edition], dict]:
@@ -81,7 +85,7 @@ def page_path(lang: str, doc: str) -> str:
 
 
 def build(project: Project, strict: bool = False, pdf: bool = True, pdf_variant: str | None = None,
-          progress=None) -> BuildResult:
+          progress=None, use_cache: bool = True, workers: int | None = None) -> BuildResult:
     """Build both languages of every document: site HTML and PDFs, swapped into dist/ at the end."""
     progress = progress or (lambda message: None)
     editions, messages = load_editions(project)
@@ -108,27 +112,39 @@ def build(project: Project, strict: bool = False, pdf: bool = True, pdf_variant:
     variant = pdf_variant or project.pdf_variant
 
     # Render everything in memory first; nothing touches dist/ until all of it succeeded.
+    # PDFs render in worker processes while this process renders the HTML.
     outputs: dict[str, bytes] = {}
-    pdf_links: dict[tuple[str, str], PdfLink] = {}
-    for ed in editions:
-        if not pdf:
-            break
-        progress(f"PDF  {ed.lang}/{ed.doc.name}")
-        from .pdf import creation_stamp, render_pdf
+    cache = Cache(project, enabled=use_cache)
+    pdf_names: dict[tuple[str, str], str] = {}
+    pdf_parts: dict[str, dict] = {}
+    jobs = []
+    for ed in editions if pdf else ():
+        from .pdf import PdfJob, creation_stamp
 
-        view, _ = document_view(project, ed.doc, "print", envs[ed.lang])
+        name = f"{ed.doc.meta.output}.pdf"
+        rel = f"pdf/{name}"
+        pdf_names[(ed.lang, ed.doc.name)] = name
+        view, renderer = document_view(project, ed.doc, "print", envs[ed.lang])
         view.created = creation_stamp(ed.doc.meta.date)
         html = render_template(envs[ed.lang], "print.html", doc=view)
-        data = render_pdf(
-            html, project.templates_dir, (project.templates_dir, project.content_dir), variant,
-            ed.doc.meta.date, f"{ed.lang}/{ed.doc.name}", lang=ed.lang,
-        )
-        name = f"{ed.doc.meta.output}.pdf"
-        outputs[f"pdf/{name}"] = data
-        outputs[f"site/pdf/{name}"] = data
-        pdf_links[(ed.lang, ed.doc.name)] = PdfLink(
-            f"../../pdf/{name}", project.site_url + f"pdf/{name}", len(data), size_text(len(data), ed.doc.locale)
-        )
+        pdf_parts[rel] = parts = {
+            "html": digest(html),
+            "assets": assets_digest(project, [res.path for res in renderer.resources]),
+            "config": config_digest(project, variant),
+            "version": __version__,
+        }
+        data, why = cache.lookup(rel, parts)
+        result.explain.append((rel, why))
+        if data is None:
+            jobs.append(PdfJob(rel, html, project.templates_dir, (project.templates_dir, project.content_dir),
+                               variant, ed.doc.meta.date, f"{ed.lang}/{ed.doc.name}", ed.lang))
+        else:
+            outputs[rel] = data
+    renderer_pool = None
+    if jobs:
+        from .pdf import PdfRenderer
+
+        renderer_pool = PdfRenderer(jobs, workers or os.cpu_count() or 1)
 
     views: dict[tuple[str, str], DocumentView] = {}
     media: dict[str, Path] = {}
@@ -139,12 +155,22 @@ def build(project: Project, strict: bool = False, pdf: bool = True, pdf_variant:
             media[f"site/{ed.lang}/{ed.doc.name}/media/{res.path.name}"] = res.path
         view.canonical = project.site_url + f"{ed.lang}/{ed.doc.name}/"
         view.root_href = "../../"
-        view.pdf = pdf_links.get((ed.lang, ed.doc.name))
         view.alternates = [
             Alternate(lang, language_name(lang), f"../../{lang}/{ed.doc.name}/", project.site_url + f"{lang}/{ed.doc.name}/")
             for lang in project.languages
         ]
         views[(ed.lang, ed.doc.name)] = view
+    if renderer_pool is not None:
+        for rel, data in renderer_pool.results(progress):
+            outputs[rel] = data
+            cache.store(rel, pdf_parts[rel], data)
+    for (lang, name), pdf_name in pdf_names.items():
+        data = outputs[f"pdf/{pdf_name}"]
+        outputs[f"site/pdf/{pdf_name}"] = data
+        views[(lang, name)].pdf = PdfLink(
+            f"../../pdf/{pdf_name}", project.site_url + f"pdf/{pdf_name}", len(data),
+            size_text(len(data), views[(lang, name)].locale),
+        )
     for (lang, name), view in views.items():
         source = views[(project.source_language, name)]
         if lang == project.source_language:
@@ -188,14 +214,14 @@ def build(project: Project, strict: bool = False, pdf: bool = True, pdf_variant:
     staging = Staging(project.dist_dir)
     try:
         for rel, data in outputs.items():
-            staging.path(rel).write_bytes(data)
+            staging.write(rel, data)
         for rel, path in media.items():
-            shutil.copyfile(path, staging.path(rel))
+            staging.copy(rel, path)
         for asset in ("screen.css", "fonts.css"):
-            shutil.copyfile(project.templates_dir / asset, staging.path(f"site/{asset}"))
+            staging.copy(f"site/{asset}", project.templates_dir / asset)
         fonts = project.templates_dir / "fonts"
-        if fonts.is_dir():
-            shutil.copytree(fonts, staging.path("site/fonts"), dirs_exist_ok=True)
+        for font in sorted(fonts.iterdir()) if fonts.is_dir() else ():
+            staging.copy(f"site/fonts/{font.name}", font)
         if not pdf:
             staging.keep("pdf")
             staging.keep("site/pdf")
@@ -203,5 +229,6 @@ def build(project: Project, strict: bool = False, pdf: bool = True, pdf_variant:
     except BaseException:
         staging.abort()
         raise
+    cache.save()
     result.written = [project.dist_dir / rel for rel in outputs]
     return result

@@ -66,6 +66,21 @@ class Staging:
         p.parent.mkdir(parents=True, exist_ok=True)
         return p
 
+    def write(self, rel: str | Path, data: bytes) -> None:
+        """Stage an output; an unchanged one is linked from the current tree, so its mtime stays."""
+        dst = self.path(rel)
+        current = self.target / rel
+        try:
+            if current.stat().st_size == len(data) and current.read_bytes() == data:
+                os.link(current, dst)
+                return
+        except OSError:
+            pass
+        dst.write_bytes(data)
+
+    def copy(self, rel: str | Path, src: Path) -> None:
+        self.write(rel, src.read_bytes())
+
     def keep(self, rel: str | Path) -> None:
         """Carry a file or folder of the current target over into the new tree unchanged."""
         src = self.target / rel

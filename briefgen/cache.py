@@ -1,0 +1,114 @@
+"""The build cache: PDFs keyed by content hashes of everything that goes into them.
+
+A PDF's key hashes its print HTML (which already holds the translated text, the templates'
+output and the formatted dates), the stylesheets, fonts and images it loads, the PDF options
+and briefgen's version. A corrupt or old-format cache is ignored and rebuilt, never trusted.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from . import __version__
+from .config import Project
+from .writer import write_bytes, write_text
+
+FORMAT = 1
+
+
+def digest(*parts: bytes | str) -> str:
+    h = hashlib.sha256()
+    for p in parts:
+        h.update(p.encode("utf-8") if isinstance(p, str) else p)
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def assets_digest(project: Project, extra: list[Path] = ()) -> str:
+    """Everything under templates/ that is not a template (CSS, fonts), plus extra files (images)."""
+    files = sorted(p for p in project.templates_dir.rglob("*") if p.is_file() and p.suffix != ".html")
+    parts = []
+    for p in [*files, *sorted(set(extra))]:
+        parts += [p.relative_to(project.root).as_posix() if p.is_relative_to(project.root) else str(p), p.read_bytes()]
+    return digest(*parts)
+
+
+def config_digest(project: Project, variant: str) -> str:
+    data = {"source": project.source_language, "targets": project.target_languages, "documents": project.documents,
+            "site": project.site_url, "variant": variant, "locales": project.locales}
+    return digest(json.dumps(data, sort_keys=True))
+
+
+REASONS = {
+    "html": "its text, translation or templates changed",
+    "assets": "a stylesheet, font or image changed",
+    "config": "the configuration or PDF variant changed",
+    "version": "briefgen was upgraded",
+}
+
+
+class Cache:
+    """PDF bytes by key, with a manifest that remembers why each output was built."""
+
+    def __init__(self, project: Project, enabled: bool = True):
+        self.dir = project.cache_dir / "pdf"
+        self.manifest_path = project.cache_dir / "manifest.json"
+        self.enabled = enabled
+        self.note = ""
+        self.outputs: dict = {}
+        self.used: dict = {}
+        if enabled:
+            self._load()
+
+    def _load(self) -> None:
+        try:
+            data = json.loads(self.manifest_path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            self.note = "no cache yet"
+            return
+        except (OSError, ValueError):
+            self.note = "cache manifest unreadable: ignored"
+            return
+        if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("outputs"), dict):
+            self.note = "cache from another briefgen format: ignored"
+            return
+        self.outputs = data["outputs"]
+
+    def lookup(self, rel: str, parts: dict) -> tuple[bytes | None, str]:
+        """Cached bytes for an output (or None) and why it is reused or rebuilt."""
+        key = digest(json.dumps(parts, sort_keys=True))
+        if not self.enabled:
+            return None, "rebuilt: cache disabled (--no-cache)"
+        entry = self.outputs.get(rel)
+        if not isinstance(entry, dict) or not isinstance(entry.get("parts"), dict):
+            return None, f"rebuilt: not in the cache ({self.note or 'first build'})"
+        if entry.get("key") != key:
+            changed = [REASONS.get(k, k) for k in parts if entry["parts"].get(k) != parts[k]]
+            return None, "rebuilt: " + ("; ".join(changed) or "inputs changed")
+        try:
+            data = (self.dir / f"{key}.pdf").read_bytes()
+        except OSError:
+            return None, "rebuilt: cached file missing"
+        if hashlib.sha256(data).hexdigest() != entry.get("sha256"):
+            return None, "rebuilt: cached file corrupt"
+        self.used[rel] = entry
+        return data, "reused: inputs unchanged"
+
+    def store(self, rel: str, parts: dict, data: bytes) -> None:
+        if not self.enabled:
+            return
+        key = digest(json.dumps(parts, sort_keys=True))
+        write_bytes(self.dir / f"{key}.pdf", data)
+        self.used[rel] = {"key": key, "parts": parts, "sha256": hashlib.sha256(data).hexdigest()}
+
+    def save(self) -> None:
+        """Keep exactly the entries this build used; drop the rest."""
+        if not self.enabled:
+            return
+        keep = {e["key"] for e in self.used.values()}
+        write_text(self.manifest_path, json.dumps({"format": FORMAT, "version": __version__, "outputs": self.used},
+                                                  indent=1, sort_keys=True))
+        for path in self.dir.glob("*.pdf"):
+            if path.stem not in keep:
+                path.unlink(missing_ok=True)

@@ -1,0 +1,130 @@
+"""The build cache is correct, not just fast: incremental builds equal clean builds byte for byte."""
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from briefgen.pofile import format_po, read_po
+from conftest import make_project, write
+from test_catalogs import es, translate_all
+
+
+def snapshot(root: Path) -> dict:
+    return {p.relative_to(root).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns)
+            for p in sorted((root / "dist").rglob("*")) if p.is_file()}
+
+
+def contents(snap: dict) -> dict:
+    return {k: v[0] for k, v in snap.items()}
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory):
+    from click.testing import CliRunner
+    from briefgen.cli import main
+
+    root = make_project(tmp_path_factory.mktemp("cache") / "proj")
+    run = lambda *a: CliRunner().invoke(main, ["--project", str(root), *a], catch_exceptions=False)
+    assert run("extract").exit_code == 0 and run("update").exit_code == 0
+    for domain in ("content", "messages"):
+        translate_all(root / f"locales/es/LC_MESSAGES/{domain}.po", es)
+    assert run("build").exit_code == 0
+    return root
+
+
+@pytest.fixture
+def proj(base, tmp_path):
+    root = tmp_path / "proj"
+    shutil.copytree(base, root, copy_function=shutil.copy2)
+    return root
+
+
+def edit(path: Path, old: str, new: str):
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def msgstr(root: Path, msgid: str, value: str):
+    path = root / "locales/es/LC_MESSAGES/content.po"
+    po = read_po(path)
+    for e in po.entries:
+        if e.msgid == msgid:
+            e.msgstr = value
+    path.write_text(format_po(po), encoding="utf-8")
+
+
+CHANGES = {
+    "english paragraph": (lambda r: (edit(r / "content/en/brief/recs.md", "Three steps", "Four steps")), {"pdf/sample_brief.pdf", "pdf/sample_brief_es.pdf"}),
+    "spanish msgstr": (lambda r: msgstr(r, "Bring banks, regulators and shelters together.", "Reunir a bancos y refugios."), {"pdf/sample_brief_es.pdf"}),
+    "override": (lambda r: write(r / "content/es/brief/recs.md", "---\ntranslation-of: " + hashlib.sha256((r / "content/en/brief/recs.md").read_bytes()).hexdigest() + "\n---\n# Recomendaciones\n\nHecho a mano.\n"), {"pdf/sample_brief_es.pdf"}),
+    "template": (lambda r: edit(r / "templates/print.html", '<p class="series">', '<p class="series" data-x="1">'), {"pdf/sample_brief.pdf", "pdf/sample_brief_es.pdf"}),
+    "css": (lambda r: edit(r / "templates/print.css", "font-size: 10.5pt", "font-size: 10pt"), {"pdf/sample_brief.pdf", "pdf/sample_brief_es.pdf"}),
+    "config": (lambda r: edit(r / "pyproject.toml", 'site-url', 'pdf-variant = "pdf/a-3u"\nsite-url'), {"pdf/sample_brief.pdf", "pdf/sample_brief_es.pdf"}),
+}
+
+
+@pytest.mark.parametrize("change", sorted(CHANGES))
+def test_incremental_build_equals_clean_build(proj, run, tmp_path, change):
+    apply, rebuilt = CHANGES[change]
+    apply(proj)
+    before = snapshot(proj)
+    result = run(proj, "build", "--explain")
+    assert result.exit_code == 0, result.output
+    said = dict(line.split(": ", 1) for line in result.output.splitlines() if line.startswith("pdf/") and ": re" in line)
+    assert {k for k, v in said.items() if v.startswith("rebuilt")} == rebuilt, said
+    incremental = snapshot(proj)
+    clean = tmp_path / "clean"
+    shutil.copytree(proj, clean, ignore=shutil.ignore_patterns("dist", ".briefgen-cache"))
+    assert run(clean, "build", "--no-cache").exit_code == 0
+    assert contents(incremental) == contents(snapshot(clean))
+    if change in ("spanish msgstr", "override"):
+        english = [k for k in incremental if "/en/" in k or k.endswith("sample_brief.pdf")]
+        assert english and all(incremental[k] == before[k] for k in english)  # bytes and mtimes unchanged
+
+
+def test_noop_rebuild_renders_nothing_and_never_imports_weasyprint(proj):
+    probe = (
+        "import sys; from briefgen.cli import main\n"
+        "try:\n    main(['--project', sys.argv[1], '-q', 'build', '--explain'])\n"
+        "except SystemExit: pass\n"
+        "print('weasyprint' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe, str(proj)], capture_output=True, text=True, check=True).stdout
+    assert out.splitlines()[-1] == "False"
+    assert "pdf/sample_brief.pdf: reused: inputs unchanged" in out
+
+
+@pytest.mark.parametrize("damage", ["corrupt", "old-format", "garbage-manifest"])
+def test_damaged_cache_is_ignored(proj, run, damage):
+    cache = proj / ".briefgen-cache"
+    manifest = json.loads((cache / "manifest.json").read_text())
+    if damage == "corrupt":
+        for pdf in (cache / "pdf").glob("*.pdf"):
+            pdf.write_bytes(b"%PDF-1.7 not really")
+    elif damage == "old-format":
+        manifest["format"] = 0
+        (cache / "manifest.json").write_text(json.dumps(manifest))
+    else:
+        (cache / "manifest.json").write_text("{not json")
+    before = contents(snapshot(proj))
+    result = run(proj, "build", "--explain")
+    assert result.exit_code == 0
+    assert "reused" not in result.output
+    assert contents(snapshot(proj)) == before
+
+
+def test_serial_and_parallel_builds_are_identical(proj, run, tmp_path):
+    serial = tmp_path / "serial"
+    shutil.copytree(proj, serial, ignore=shutil.ignore_patterns("dist", ".briefgen-cache"))
+    assert run(serial, "build", "--no-cache", "--jobs", "1").exit_code == 0
+    parallel = tmp_path / "parallel"
+    shutil.copytree(proj, parallel, ignore=shutil.ignore_patterns("dist", ".briefgen-cache"))
+    assert run(parallel, "build", "--no-cache", "--jobs", "2").exit_code == 0
+    assert contents(snapshot(serial)) == contents(snapshot(parallel))
