@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 import datetime as _dt
 import difflib
 import os
@@ -51,8 +52,13 @@ def _pot_header(domain: str, date: str) -> Entry:
 
 
 def _rel(project: Project, path) -> str:
+    return _relative(project.root, str(path))
+
+
+@functools.lru_cache(maxsize=4096)
+def _relative(root: Path, path: str) -> str:
     try:
-        return Path(path).resolve().relative_to(project.root).as_posix()
+        return Path(path).resolve().relative_to(root).as_posix()
     except ValueError:
         return Path(path).as_posix()
 

@@ -2,18 +2,19 @@
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import re
 from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .catalog import DOMAINS, build_template, content_entries, message_entries
+from .catalog import DOMAINS, content_entries, message_entries
 from .config import Project
 from .content import load_documents
 from .errors import CatalogError, ContentError, Location
 from .markdown import collect_units, parser
-from .pofile import Entry, PoFile, format_po, read_po
+from .pofile import Entry, PoFile, read_po
 from .source import read_text, split_front_matter
 from .translate import sha256_file
 
@@ -126,9 +127,15 @@ def _canon(digits: str, decimal: str | None) -> str:
     return f"{digits}.{decimal}" if decimal else digits
 
 
-def _inline_tokens(text: str):
+_MARKUP_CHARS = re.compile(r"[\[*_`<!]")
+
+
+@functools.lru_cache(maxsize=8192)
+def _inline_tokens(text: str) -> tuple:
+    if not _MARKUP_CHARS.search(text):
+        return ()  # plain text: nothing for the inline parser to find
     tokens = parser().parseInline(text, {})
-    return tokens[0].children or []
+    return tuple(tokens[0].children or [])
 
 
 def links(text: str) -> Counter:
@@ -211,22 +218,23 @@ def glossary_misses(terms: list[Term], msgid: str, msgstr: str) -> list[Term]:
 # ----- the checks ---------------------------------------------------------------------------
 
 
+def _signature(e: Entry) -> tuple:
+    """What `extract` writes for an entry (the POT's header date aside)."""
+    return (e.msgctxt, e.msgid, e.msgid_plural, tuple(e.references), tuple(e.extracted_comments), tuple(e.flags))
+
+
 def check_catalogs(project: Project, report: Report, library, documents) -> dict[str, PoFile]:
     """Template staleness, catalog state and per-entry parity; returns the parsed content catalogs."""
-    fresh = {
-        "content": build_template(project, "content", content_entries(project, library, documents)),
-        "messages": build_template(project, "messages", message_entries(project)),
-    }
+    fresh = {"content": content_entries(project, library, documents), "messages": message_entries(project)}
     pots = {}
     for domain in DOMAINS:
         path = project.pot_path(domain)
         if not path.exists():
             report.add("BG101", Location(path), f"{path.name} does not exist; run `briefgen extract`")
-            pots[domain] = fresh[domain]
+            pots[domain] = PoFile(Entry(msgid=""), fresh[domain], path)
             continue
         pot = read_po(path)
-        fresh[domain].header = pot.header
-        if format_po(fresh[domain]) != format_po(pot):
+        if [_signature(e) for e in fresh[domain]] != [_signature(e) for e in pot.entries]:
             report.add("BG101", Location(path, 1), f"{path.name} is stale against the sources; run `briefgen extract` then `briefgen update`")
         pots[domain] = pot  # the catalogs are compared with what `update` would merge
     catalogs = {}

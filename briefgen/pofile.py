@@ -101,6 +101,8 @@ def _unquote(s: str, loc: Location) -> str:
     if len(s) < 2 or s[0] != '"' or s[-1] != '"':
         raise CatalogError(f"expected a quoted string, got {s[:40]!r}; strings must be in double quotes", loc)
     body = s[1:-1]
+    if "\\" not in body and '"' not in body:
+        return body  # the common case: nothing escaped
     out = []
     i = 0
     while i < len(body):

@@ -1,0 +1,251 @@
+#!/usr/bin/env python3
+"""Benchmark: briefgen against the floor of bare WeasyPrint, as ratios (medians of repeats).
+
+    python bench/run.py [--repeats N] [--quick]
+
+Everything runs on a copy of this repository's project in a temporary folder; nothing here is
+written. Figures: the floor (bare WeasyPrint rendering the same final print HTML serially in one
+process), a cold full build, no-op / one-msgstr / one-English-paragraph rebuilds, `check` on a
+generated 10,000-unit catalog, peak RSS of a full build, and cost per page for 2, 8 and 32
+documents x 3 languages.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+PY = sys.executable
+
+
+def briefgen(root: Path, *args: str) -> float:
+    start = time.perf_counter()
+    subprocess.run([PY, "-m", "briefgen.cli", "--project", str(root), "-q", *args], check=True,
+                   stdout=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def median(samples: list[float]) -> float:
+    return statistics.median(samples)
+
+
+def copy_project(dest: Path) -> Path:
+    shutil.copytree(REPO, dest, ignore=shutil.ignore_patterns(".git", "dist", ".briefgen-cache", ".venv",
+                                                             "node_modules", "__pycache__", "*.egg-info"))
+    return dest
+
+
+FLOOR = textwrap.dedent("""
+    import sys, time
+    from pathlib import Path
+    start = time.perf_counter()
+    import weasyprint
+    for html in sys.argv[2:]:
+        weasyprint.HTML(filename=html, base_url=sys.argv[1] + "/").write_pdf(pdf_variant="pdf/ua-1", pdf_tags=True)
+    print(time.perf_counter() - start)
+""")
+
+
+def print_html(root: Path, out: Path) -> list[Path]:
+    """The final print HTML of every edition, written as files for bare WeasyPrint."""
+    code = textwrap.dedent(f"""
+        from pathlib import Path
+        from briefgen.config import load_project
+        from briefgen.pipeline import load_editions
+        from briefgen.render import document_view, environment, render_template
+        from briefgen.pdf import creation_stamp
+        p = load_project(Path({str(root)!r}))
+        editions, messages = load_editions(p)
+        for i, ed in enumerate(editions):
+            env = environment(p, messages.get(ed.lang))
+            view, _ = document_view(p, ed.doc, "print", env)
+            view.created = creation_stamp(ed.doc.meta.date)
+            Path({str(out)!r}, f"{{i}}.html").write_text(render_template(env, "print.html", doc=view), encoding="utf-8")
+    """)
+    subprocess.run([PY, "-c", code], check=True)
+    return sorted(out.glob("*.html"))
+
+
+def floor(root: Path, repeats: int) -> float:
+    html_dir = Path(tempfile.mkdtemp())
+    files = print_html(root, html_dir)
+    samples = []
+    for _ in range(repeats):
+        out = subprocess.run([PY, "-c", FLOOR, str(root / "templates"), *map(str, files)], check=True,
+                             capture_output=True, text=True).stdout
+        samples.append(float(out.strip().splitlines()[-1]))
+    return median(samples)
+
+
+def cold(root: Path, repeats: int) -> float:
+    samples = []
+    for _ in range(repeats):
+        shutil.rmtree(root / "dist", ignore_errors=True)
+        shutil.rmtree(root / ".briefgen-cache", ignore_errors=True)
+        samples.append(briefgen(root, "build"))
+    return median(samples)
+
+
+def first_translated(po: Path) -> tuple[str, str]:
+    from briefgen.pofile import read_po
+
+    for e in read_po(po).entries:
+        if e.translated and not e.obsolete and len(e.msgstr) > 40:
+            return e.msgid, e.msgstr
+    raise SystemExit("no translated entry to change")
+
+
+def change_msgstr(root: Path, n: int) -> None:
+    from briefgen.pofile import format_po, read_po
+
+    path = root / "locales/es/LC_MESSAGES/content.po"
+    po = read_po(path)
+    entry = next(e for e in po.entries if e.translated and not e.obsolete and len(e.msgstr) > 40)
+    entry.msgstr = entry.msgstr.rstrip(".") + (" " * (n % 2)) + "."
+    path.write_text(format_po(po), encoding="utf-8")
+
+
+def english_outputs(root: Path) -> dict:
+    files = [p for p in (root / "dist").rglob("*") if p.is_file() and ("/en/" in str(p) or p.name.endswith("mexico.pdf"))]
+    return {str(p): (p.read_bytes(), p.stat().st_mtime_ns) for p in files}
+
+
+def incremental(root: Path, repeats: int) -> dict:
+    briefgen(root, "build")
+    noop = median([briefgen(root, "build") for _ in range(repeats)])
+    msg, untouched = [], True
+    for i in range(repeats):
+        before = english_outputs(root)
+        change_msgstr(root, i)
+        msg.append(briefgen(root, "build"))
+        untouched &= english_outputs(root) == before
+    para = []
+    section = sorted((root / "content/en/briefing").glob("*.md"))[0]
+    for i in range(repeats):
+        text = section.read_text(encoding="utf-8")
+        section.write_text(text.rstrip("\n") + ("\n" if i % 2 else "\n\n"), encoding="utf-8")
+        para.append(briefgen(root, "build"))
+    return {"noop": noop, "msgstr": median(msg), "untouched": untouched, "paragraph": median(para)}
+
+
+def generated_project(root: Path, documents: int, paragraphs: int, languages=("es", "fr")) -> Path:
+    """A project of `documents` small briefings (or one big one), fully translated."""
+    sys.path.insert(0, str(REPO / "tests"))
+    from conftest import make_project  # the same sample the tests build
+    from briefgen.pofile import format_po, read_po
+
+    make_project(root, targets=languages)
+    doc = (root / "content/en/brief/document.yaml").read_text(encoding="utf-8")
+    intro = (root / "content/en/brief/intro.md").read_text(encoding="utf-8")
+    if paragraphs:
+        extra = "\n".join(f"Paragraph {i} about survivors and account number {i}." for i in range(paragraphs))
+        (root / "content/en/brief/intro.md").write_text(intro + "\n" + extra.replace("\n", "\n\n") + "\n", encoding="utf-8")
+    names = ["brief"]
+    for d in range(1, documents):
+        name = f"brief{d}"
+        names.append(name)
+        folder = root / "content/en" / name
+        shutil.copytree(root / "content/en/brief", folder)
+        (folder / "document.yaml").write_text(doc.replace("output: sample_brief", f"output: sample_{name}"), encoding="utf-8")
+        (folder / "intro.md").write_text(intro.replace("# Introduction", f"# Introduction {d}"), encoding="utf-8")
+        for lang in languages:
+            target = root / "content" / lang / name
+            target.mkdir(parents=True, exist_ok=True)
+            (target / "document.yaml").write_text(f"output: sample_{name}_{lang}\n", encoding="utf-8")
+    cfg = root / "pyproject.toml"
+    cfg.write_text(cfg.read_text(encoding="utf-8").replace('documents = ["brief"]', f"documents = {names!r}".replace("'", '"')), encoding="utf-8")
+    briefgen(root, "extract")
+    briefgen(root, "update")
+    for lang in languages:
+        for domain in ("content", "messages"):
+            path = root / f"locales/{lang}/LC_MESSAGES/{domain}.po"
+            po = read_po(path)
+            for e in po.entries:
+                if e.msgid_plural is None:
+                    e.msgstr = e.msgid
+                else:
+                    e.msgstr_plural = {0: e.msgid, 1: e.msgid_plural}
+            path.write_text(format_po(po), encoding="utf-8")
+    return root
+
+
+def check_10k(repeats: int) -> tuple[float, int]:
+    root = generated_project(Path(tempfile.mkdtemp()) / "big", 1, 10_000, languages=("es",))
+    from briefgen.pofile import read_po
+
+    units = len(read_po(root / "locales/content.pot").entries)
+    samples = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        subprocess.run([PY, "-m", "briefgen.cli", "--project", str(root), "check", "--no-rendered"],
+                       stdout=subprocess.DEVNULL, check=False)
+        samples.append(time.perf_counter() - start)
+    return median(samples), units
+
+
+def peak_rss(root: Path) -> float:
+    shutil.rmtree(root / ".briefgen-cache", ignore_errors=True)
+    code = ("import resource, subprocess, sys; "
+            "subprocess.run([sys.executable, '-m', 'briefgen.cli', '--project', sys.argv[1], '-q', 'build', '--no-cache'], check=True); "
+            "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    kib = int(subprocess.run([PY, "-c", code, str(root)], capture_output=True, text=True, check=True).stdout.split()[-1])
+    return kib / 1024
+
+
+def pages(root: Path) -> int:
+    import pypdf
+
+    return sum(len(pypdf.PdfReader(p).pages) for p in (root / "dist/pdf").glob("*.pdf"))
+
+
+def scaling() -> list[tuple[int, int, float, float]]:
+    rows = []
+    for n in (2, 8, 32):
+        root = generated_project(Path(tempfile.mkdtemp()) / f"scale{n}", n, 0)
+        t = briefgen(root, "build", "--no-cache")
+        p = pages(root)
+        rows.append((n, p, t, t / p))
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="skip the scaling runs")
+    args = parser.parse_args()
+    sys.path.insert(0, str(REPO))
+    work = Path(tempfile.mkdtemp(prefix="briefgen-bench-"))
+    root = copy_project(work / "project")
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    f = floor(root, args.repeats)
+    c = cold(root, args.repeats)
+    n = pages(root)
+    print(f"floor (bare WeasyPrint, serial, same HTML): {f:6.2f} s  ({n} pages)")
+    print(f"cold full build:                            {c:6.2f} s  = {c / f:.2f} x floor   (goal <= 0.65)")
+    inc = incremental(root, args.repeats)
+    print(f"no-op rebuild:                              {inc['noop']:6.2f} s  = {inc['noop'] / c:.2f} x cold   (goal <= 0.5 s)")
+    print(f"one Spanish msgstr changed:                 {inc['msgstr']:6.2f} s  = {inc['msgstr'] / c:.2f} x cold   (goal <= 0.6 x cold); "
+          f"English outputs untouched: {'yes' if inc['untouched'] else 'NO'}")
+    print(f"one English paragraph changed:              {inc['paragraph']:6.2f} s  = {inc['paragraph'] / c:.2f} x cold")
+    t, units = check_10k(args.repeats)
+    print(f"check on {units} units:                     {t:6.2f} s   (goal < 2 s)")
+    rss = peak_rss(root)
+    print(f"peak RSS of a full build:                   {rss:6.0f} MB  (goal < 500 MB)")
+    if not args.quick:
+        for docs, p, t, per in scaling():
+            print(f"scaling: {docs:2d} documents x 3 languages: {t:6.2f} s for {p:4d} pages = {per * 1000:5.1f} ms/page")
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
