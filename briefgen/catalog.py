@@ -114,6 +114,17 @@ def message_entries(project: Project) -> list[Entry]:
         for c in comments:
             if c not in entry.extracted_comments:
                 entry.extracted_comments.append(c)
+    # labels that briefgen itself renders (footnote lists) are translated in the same catalog
+    from babel.messages.extract import extract_from_file
+
+    render_py = Path(__file__).with_name("render.py")
+    for _, msgid, comments, context in extract_from_file("python", str(render_py), keywords={"gettext": None}):
+        key = (context, msgid)
+        if key not in by_key:
+            by_key[key] = Entry(msgid=msgid, msgctxt=context, extracted_comments=["Label rendered by briefgen"])
+            order.append(by_key[key])
+        if "briefgen/render.py" not in by_key[key].references:
+            by_key[key].references.append("briefgen/render.py")  # no line: it moves with every edit
     return order
 
 

@@ -272,8 +272,12 @@ def check_catalogs(project: Project, report: Report, library, documents) -> dict
                     else:
                         report.add(code, loc, f"{message}; fix the translation or add '# briefgen: allow {CATEGORIES[code]}'", e.msgid)
                 for term in glossary_misses(terms, e.msgid, e.msgstr):
-                    report.add("BG301", loc, f"glossary: '{term.source}' should be translated as '{' or '.join(term.targets)}' "
-                               f"({project.glossary_path(lang).name}:{term.line})", e.msgid)
+                    message = (f"glossary: '{term.source}' should be translated as '{' or '.join(term.targets)}' "
+                               f"({project.glossary_path(lang).name}:{term.line})")
+                    if "glossary" in ok:
+                        report.add("BG210", loc, f"{message} (allowed: '# briefgen: allow glossary')", e.msgid)
+                    else:
+                        report.add("BG301", loc, message + "; or add '# briefgen: allow glossary' for a proper name", e.msgid)
     return catalogs
 
 

@@ -306,9 +306,10 @@ def _escape(s: str) -> str:
 
 
 def _segments(piece: str) -> list[str]:
-    """Split text at UAX #14 break opportunities (plus libunistring's break after ';')."""
+    """Split text at UAX #14 break opportunities, plus those libunistring (gettext) adds:
+    after '.', ',', ':', ';', '!' or '?' directly followed by a letter ("globalfindex.|worldbank")."""
     bounds = set(line_break_boundaries(piece))
-    for m in re.finditer(r";(?=[A-Za-z])", piece):
+    for m in re.finditer(r"[.,:;!?](?=[A-Za-z])", piece):
         bounds.add(m.end())
     segs, prev = [], 0
     for b in sorted(bounds):
@@ -323,7 +324,7 @@ def _segments(piece: str) -> list[str]:
 def _fill(piece: str, width: int) -> list[str]:
     lines, cur = [], ""
     for seg in _segments(piece):
-        if cur and len(_escape(cur + seg).rstrip(" ")) + 2 > width:
+        if cur and len(_escape(cur + seg)) + 2 > width:
             lines.append(cur)
             cur = seg
         else:
