@@ -44,6 +44,7 @@ def bar_chart(title: str, desc: str, groups: list[ChartGroup], unit: str, locale
     for g in groups:
         parts.append(f'<text class="group" x="0" y="{y + 14}">{escape(g.label)}</text>')
         y += 22
+        top = y
         for i, b in enumerate(g.bars):
             w = max(1.0, plot_w * b.value / scale_max)
             colour = COLOURS[i % len(COLOURS)]
@@ -53,14 +54,15 @@ def bar_chart(title: str, desc: str, groups: list[ChartGroup], unit: str, locale
                 f'<text class="value" x="{LABEL_W + w + 6:.1f}" y="{y + BAR_H * 0.7:.1f}">{escape(format_value(b.value, unit, locale))}</text>'
             )
             y += BAR_H + GAP
+        # the axis spans the bars only, so it never crosses the group's label
+        parts.append(f'<line x1="{LABEL_W}" y1="{top - 3}" x2="{LABEL_W}" y2="{y - GAP + 3}" stroke="#444" stroke-width="1"/>')
         y += GROUP_GAP
     height = y
-    axis = f'<line x1="{LABEL_W}" y1="{TITLE_H}" x2="{LABEL_W}" y2="{height - GROUP_GAP}" stroke="#444" stroke-width="1"/>'
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" '
         f'role="img" aria-labelledby="{ident}-t {ident}-d" font-family="Source Sans 3, sans-serif" font-size="13">'
         f'<title id="{ident}-t">{escape(title)}</title><desc id="{ident}-d">{escape(desc)}</desc>'
         '<style>.group{font-weight:700;fill:#1a1a1a}.label{fill:#1a1a1a}.value{fill:#1a1a1a;font-weight:600}</style>'
         f'<text class="group" x="0" y="16" font-size="14">{escape(title)}</text>'
-        + axis + "".join(parts) + "</svg>"
+        + "".join(parts) + "</svg>"
     )

@@ -82,10 +82,16 @@ def build(ctx: Context, strict, no_pdf, pdf_variant, no_cache, explain, jobs):
     """Build HTML and PDF for every document and language into dist/."""
     from .pipeline import build as run_build
 
+    from .progress import Progress
+
     project = ctx.project()
-    with ctx.locked(project):
-        result = run_build(project, strict=strict, pdf=not no_pdf, pdf_variant=pdf_variant, progress=ctx.say,
-                           use_cache=not no_cache, workers=jobs)
+    progress = Progress(quiet=ctx.quiet)
+    try:
+        with ctx.locked(project):
+            result = run_build(project, strict=strict, pdf=not no_pdf, pdf_variant=pdf_variant, progress=progress,
+                               use_cache=not no_cache, workers=jobs)
+    finally:
+        progress.end()
     if explain:
         for rel, why in result.explain:
             click.echo(f"{rel}: {why}")
@@ -142,6 +148,21 @@ def check(ctx: Context, fmt, review, no_rendered):
             write_bytes(project.dist_dir / rel, data)
             ctx.say(f"wrote dist/{rel}")
     sys.exit(report.exit_code)
+
+
+@main.command()
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port on 127.0.0.1 (0: any free port).")
+@click.option("--pdf/--no-pdf", default=False, show_default=True, help="Also rebuild the PDFs on every change.")
+@handled
+def serve(ctx: Context, port, pdf):
+    """Build, serve dist/site on 127.0.0.1 and rebuild and reload on every change."""
+    from .serve import serve as run_serve
+
+    project = ctx.project()
+    try:
+        run_serve(project.root, port, pdf, lambda message: click.echo(message, err=True))
+    except OSError as exc:
+        raise BriefgenError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}; choose another --port") from None
 
 
 if __name__ == "__main__":

@@ -91,6 +91,16 @@ def _kind(stack: list[str]) -> str:
     return "paragraph"
 
 
+_CAPTION = re.compile(r"^\s*Table:\s*")
+
+
+def _is_caption(tokens, i: int) -> bool:
+    return (
+        i >= 1 and tokens[i - 1].type == "paragraph_open" and i + 2 < len(tokens)
+        and tokens[i + 2].type == "table_open" and bool(_CAPTION.match(tokens[i].content))
+    )
+
+
 def _units_rule(state) -> None:
     p: Pass | None = state.env.get("briefgen")
     if p is None:
@@ -114,11 +124,16 @@ def _units_rule(state) -> None:
                 tok.attrSet("id", p.id_prefix + slugify(normalize(state.tokens[i + 1].content)))
         if tok.type != "inline":
             continue
+        caption = _is_caption(state.tokens, i)
+        if caption:
+            # "Table: ..." right before a table is the table's caption (pandoc's convention)
+            tok.content = _CAPTION.sub("", tok.content, count=1)
+            state.tokens[i - 1].meta["caption"] = True
         msgid = normalize(tok.content)
         if not _LETTER.search(msgid):
             continue  # numbers and punctuation alone ("47.1%", "—") need no translation
         if p.collect is not None:
-            p.collect.append(RawUnit(msgid, _kind(stack), last_line))
+            p.collect.append(RawUnit(msgid, "table caption" if caption else _kind(stack), last_line))
         if p.translations is not None:
             found = p.translations.get(msgid)
             if found is not None:
@@ -256,9 +271,19 @@ def render(tokens: list[Token], env: dict, style: Style, block: bool) -> str:
     notes = len(env.get("footnotes", {}).get("list", {}))
     contents = _footnote_contents(tokens, env) if style.mode == "print" else {}
     out: list[str] = []
+    caption = None
     i = 0
     while i < len(tokens):
         tok = tokens[i]
+        if tok.type == "paragraph_open" and tok.meta.get("caption"):
+            caption = _render_inline(tokens[i + 1].children or [], env, style, offset, contents)
+            i += 3  # the caption paragraph moves into the table
+            continue
+        if tok.type == "table_open" and caption is not None:
+            out.append(f"<table>\n<caption>{caption}</caption>\n")
+            caption = None
+            i += 1
+            continue
         if tok.type == "footnote_block_open" and style.mode == "print":
             break  # print footnotes float at their references instead
         if tok.type in ("heading_open", "heading_close"):

@@ -140,6 +140,8 @@ def build(project: Project, strict: bool = False, pdf: bool = True, pdf_variant:
                                variant, ed.doc.meta.date, f"{ed.lang}/{ed.doc.name}", ed.lang))
         else:
             outputs[rel] = data
+    if hasattr(progress, "begin"):
+        progress.begin(len(editions) + len(jobs) + 1)
     renderer_pool = None
     if jobs:
         from .pdf import PdfRenderer

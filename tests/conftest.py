@@ -150,3 +150,17 @@ def run():
 @pytest.fixture(autouse=True)
 def _no_source_date(monkeypatch):
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+
+
+@pytest.fixture(scope="session")
+def real_project(tmp_path_factory) -> Path:
+    """A copy of this repository's real project, built with --strict (shared by the tests that read it)."""
+    from briefgen.cli import main
+
+    root = tmp_path_factory.mktemp("real") / "project"
+    for name in ("content", "locales", "templates", "pyproject.toml"):
+        src = REPO / name
+        (shutil.copytree if src.is_dir() else shutil.copy2)(src, root / name)
+    result = CliRunner().invoke(main, ["--project", str(root), "build", "--strict"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return root

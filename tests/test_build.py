@@ -88,3 +88,30 @@ def test_failed_build_keeps_previous_dist(project, run):
     assert "findings.yaml:" in result.output
     assert (project / "dist/site/en/brief/index.html").read_bytes() == before
     assert not list(project.glob(".dist.staging-*"))
+
+
+def test_progress_bar_on_a_terminal_plain_lines_otherwise_nothing_when_quiet():
+    import io
+
+    from briefgen.progress import Progress
+
+    tty = io.StringIO()
+    bar = Progress(stream=tty, tty=True)
+    bar.begin(3)
+    bar("PDF  en/brief")
+    bar("HTML en/brief")
+    bar.say("warning: something")
+    assert "\r\x1b[K[########................] 1/3 PDF  en/brief" in tty.getvalue()
+    assert "] 2/3 HTML en/brief\nwarning: something\n" in tty.getvalue()
+    plain = io.StringIO()
+    lines = Progress(stream=plain, tty=False)
+    lines("PDF  en/brief")
+    assert plain.getvalue() == "PDF  en/brief\n"
+    quiet = io.StringIO()
+    Progress(quiet=True, stream=quiet)("PDF  en/brief")
+    assert quiet.getvalue() == ""
+
+
+def test_quiet_build_prints_nothing(project, run):
+    result = run(project, "-q", "build", "--no-pdf")
+    assert result.exit_code == 0 and result.output == ""

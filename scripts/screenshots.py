@@ -1,0 +1,48 @@
+#!/usr/bin/env python3
+"""Regenerate the README pictures from a fresh build: web pages (headless Chromium) and PDF covers (pdftoppm).
+
+    python scripts/screenshots.py        # builds first, writes docs/img/*.png
+"""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+OUT = REPO / "docs/img"
+SHOTS = [
+    ("site-en.png", "dist/site/en/briefing/index.html", "1280,900"),
+    ("site-es.png", "dist/site/es/briefing/index.html", "1280,900"),
+    ("site-es-phone.png", "dist/site/es/briefing/index.html", "390,844"),
+]
+COVERS = [
+    ("pdf-cover-en.png", "dist/pdf/financial_inclusion_mexico.pdf", 1),
+    ("pdf-cover-es.png", "dist/pdf/financial_inclusion_mexico_spanish.pdf", 1),
+    ("pdf-page-es.png", "dist/pdf/financial_inclusion_mexico_spanish.pdf", 4),
+]
+
+
+def main() -> None:
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not chromium or not shutil.which("pdftoppm"):
+        sys.exit("needs Debian's chromium and poppler-utils (./dev test installs both)")
+    subprocess.run([sys.executable, "-m", "briefgen.cli", "--project", str(REPO), "-q", "build"], check=True)
+    OUT.mkdir(parents=True, exist_ok=True)
+    for name, page, size in SHOTS:
+        with tempfile.TemporaryDirectory() as profile:
+            subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                            "--disable-background-networking", "--no-first-run", f"--user-data-dir={profile}",
+                            f"--window-size={size}", f"--screenshot={OUT / name}", (REPO / page).as_uri()],
+                           check=True, capture_output=True)
+    for name, pdf, page in COVERS:
+        stem = OUT / name.removesuffix(".png")
+        subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", str(page), "-l", str(page), "-singlefile",
+                        str(REPO / pdf), str(stem)], check=True)
+    print("\n".join(sorted(str(p.relative_to(REPO)) for p in OUT.glob("*.png"))))
+
+
+if __name__ == "__main__":
+    main()
