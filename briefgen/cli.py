@@ -151,6 +151,31 @@ def check(ctx: Context, fmt, review, no_rendered):
 
 
 @main.command()
+@click.option("--verify", "bag", type=click.Path(exists=True, file_okay=False), help="Re-validate an existing package instead.")
+@handled
+def publish(ctx: Context, bag):
+    """Check, build archival PDFs and write a validated deposit package into dist/deposit/."""
+    from .publish import publish as run_publish, verify
+
+    if bag:
+        problems = verify(Path(bag))
+        for problem in problems:
+            click.echo(f"{bag}: error: {problem}")
+        click.echo(f"verify: {len(problems)} problem(s)")
+        sys.exit(1 if problems else 0)
+    project = ctx.project()
+    from .progress import Progress
+
+    progress = Progress(quiet=ctx.quiet)
+    try:
+        with ctx.locked(project):
+            target = run_publish(project, progress)
+    finally:
+        progress.end()
+    ctx.say(f"published {target.relative_to(project.root)}")
+
+
+@main.command()
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port on 127.0.0.1 (0: any free port).")
 @click.option("--pdf/--no-pdf", default=False, show_default=True, help="Also rebuild the PDFs on every change.")
 @handled

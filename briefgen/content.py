@@ -113,6 +113,7 @@ class Meta:
     abstract: Text
     output: str
     subtitle: Text | None = None
+    record: dict = field(default_factory=dict)  # repository record: identifier, url, type, subtype
 
 
 @dataclass
@@ -332,7 +333,7 @@ def load_library(project: Project) -> Library:
 
 
 _META_REQUIRED = ("title", "authors", "date", "publisher", "place", "series", "abstract", "output", "layout")
-_META_OPTIONAL = ("subtitle", "short_title", "keywords", "licence", "copyright", "highlights")
+_META_OPTIONAL = ("subtitle", "short_title", "keywords", "licence", "copyright", "highlights", "record")
 _OUTPUT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
@@ -386,6 +387,7 @@ def load_document(project: Project, name: str, library: Library) -> Document:
         abstract=f.text("abstract", f"{label} › abstract", block=True),
         output=f.plain("output", _OUTPUT, " (use letters, digits, '_', '-', no extension)"),
         subtitle=f.text("subtitle", f"{label} › subtitle") if f.has("subtitle") else None,
+        record=_record(data["record"], f.where("record")) if f.has("record") else {},
     )
     highlights = []
     if f.has("highlights"):
@@ -436,6 +438,14 @@ def load_document(project: Project, name: str, library: Library) -> Document:
         sections=sections,
         sources=sources,
     )
+
+
+def _record(data, where: Location) -> dict:
+    f = Fields(data, "record", where, ("identifier", "type", "subtype"), ("url",))
+    out = {k: f.plain(k) for k in ("identifier", "type", "subtype")}
+    if f.has("url"):
+        out["url"] = f.url("url")
+    return out
 
 
 def _load_section(project: Project, path: Path, name: str, label: str) -> Section:

@@ -227,6 +227,7 @@ def build(project: Project, strict: bool = False, pdf: bool = True, pdf_variant:
         if not pdf:
             staging.keep("pdf")
             staging.keep("site/pdf")
+        staging.keep("deposit")  # written by `publish`, kept by ordinary builds
         staging.commit()
     except BaseException:
         staging.abort()

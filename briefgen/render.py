@@ -135,6 +135,8 @@ class DocumentView:
     json_ld: Markup = Markup("")
     fallback_count: int = 0
     created: str = ""  # PDF creation time (ISO 8601)
+    citation: Markup = Markup("")  # the suggested citation (APA, citeproc-py)
+    csl: dict = field(default_factory=dict)  # the citation data it is made from
 
 
 # ----- text rendering -----------------------------------------------------------------------
@@ -349,6 +351,14 @@ def document_view(project: Project, doc: Document, mode: str, env: jinja2.Enviro
         generator=f"briefgen {__version__}",
     )
     view.fallback_count = r.fallbacks
+    from .citation import apa, csl_item
+
+    view.csl = csl_item(
+        f"{doc.name}-{doc.lang}", title=view.title_text, authors=[a.name for a in meta.authors], date=meta.date,
+        publisher=view.publisher_text, place=r.plain(meta.place), series=r.plain(meta.series), lang=doc.lang,
+        url=meta.record.get("url"),
+    )
+    view.citation = Markup(apa(view.csl, doc.locale, html=True))
     return view, r
 
 

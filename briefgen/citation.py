@@ -1,0 +1,98 @@
+"""Citations from one source of truth (document.yaml): CSL-JSON, APA text, BibTeX and RIS."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+STYLE = Path(__file__).with_name("deposit") / "apa.csl"
+
+
+def csl_item(key: str, *, title: str, authors: list[str], date, publisher: str, place: str, series: str,
+             lang: str, url: str | None = None, pages: int | None = None, subtype: str | None = None) -> dict:
+    """One CSL-JSON item (the input of every other format)."""
+    item = {
+        "id": key,
+        "type": "report",
+        "title": title,
+        "author": [{"family": n.split()[-1], "given": " ".join(n.split()[:-1])} for n in authors],
+        "issued": {"date-parts": [[date.year, date.month, date.day]]},
+        "publisher": publisher,
+        "publisher-place": place,
+        "collection-title": series,
+        "language": lang,
+    }
+    if subtype:
+        item["genre"] = subtype
+    if url:
+        item["URL"] = url
+    if pages:
+        item["number-of-pages"] = str(pages)
+    return item
+
+
+def apa(item: dict, locale: str, html: bool = False) -> str:
+    """The suggested citation in APA 7 (citeproc-py with the vendored style)."""
+    from citeproc import Citation, CitationItem, CitationStylesBibliography, CitationStylesStyle, formatter
+    from citeproc.source.json import CiteProcJSON
+
+    style = CitationStylesStyle(str(STYLE), locale=locale.replace("_", "-"), validate=False)
+    bib = CitationStylesBibliography(style, CiteProcJSON([item]), formatter.html if html else formatter.plain)
+    bib.register(Citation([CitationItem(item["id"])]))
+    return str(bib.bibliography()[0])
+
+
+def csl_json(items: list[dict]) -> str:
+    return json.dumps(items, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
+def bibtex(items: list[dict]) -> str:
+    """@techreport entries (bibtexparser)."""
+    import bibtexparser
+    from bibtexparser.model import Entry, Field
+
+    library = bibtexparser.Library()
+    for item in items:
+        fields = [
+            Field("author", " and ".join(f"{a['family']}, {a['given']}" for a in item["author"])),
+            Field("title", "{" + item["title"] + "}"),
+            Field("institution", item["publisher"]),
+            Field("address", item["publisher-place"]),
+            Field("type", item.get("genre", "Report")),
+            Field("series", item["collection-title"]),
+            Field("year", str(item["issued"]["date-parts"][0][0])),
+            Field("month", str(item["issued"]["date-parts"][0][1])),
+            Field("language", item["language"]),
+        ]
+        if "URL" in item:
+            fields.append(Field("url", item["URL"]))
+        library.add(Entry("techreport", item["id"], fields))
+    return bibtexparser.write_string(library)
+
+
+def ris(items: list[dict]) -> str:
+    """RIS records of type RPRT (rispy)."""
+    import rispy
+
+    entries = []
+    for item in items:
+        y, m, d = item["issued"]["date-parts"][0]
+        entry = {
+            "type_of_reference": "RPRT",
+            "authors": [f"{a['family']}, {a['given']}" for a in item["author"]],
+            "title": item["title"],
+            "year": str(y),
+            "date": f"{y:04d}/{m:02d}/{d:02d}",
+            "publisher": item["publisher"],
+            "place_published": item["publisher-place"],
+            "secondary_title": item["collection-title"],
+            "language": item["language"],
+        }
+        if "URL" in item:
+            entry["urls"] = [item["URL"]]
+        entries.append(entry)
+
+    class PlainRis(rispy.RisWriter):
+        def set_header(self, count: int) -> str:
+            return ""  # rispy numbers references ("1."), which RIS readers do not expect
+
+    return rispy.dumps(entries, implementation=PlainRis)
