@@ -288,7 +288,7 @@ def translations(po: PoFile | None) -> dict:
     if po is None:
         return out
     for e in po.active():
-        if e.msgid and e.translated and e.msgid_plural is None:
+        if e.msgid and e.translated and e.msgid_plural is None and e.msgstr.strip():
             out[e.key] = Translation(e.msgstr, Location(po.path, e.line))
     return out
 

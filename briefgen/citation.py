@@ -31,14 +31,23 @@ def csl_item(key: str, *, title: str, authors: list[str], date, publisher: str, 
 
 
 def apa(item: dict, locale: str, html: bool = False) -> str:
-    """The suggested citation in APA 7 (citeproc-py with the vendored style)."""
+    """The suggested citation in APA 7 (citeproc-py with the vendored style).
+
+    With html=True the text is escaped here and only the title is set in italics: citeproc's
+    HTML formatter does not escape the data, and titles come from translators."""
+    from html import escape
+
     from citeproc import Citation, CitationItem, CitationStylesBibliography, CitationStylesStyle, formatter
     from citeproc.source.json import CiteProcJSON
 
     style = CitationStylesStyle(str(STYLE), locale=locale.replace("_", "-"), validate=False)
-    bib = CitationStylesBibliography(style, CiteProcJSON([item]), formatter.html if html else formatter.plain)
+    bib = CitationStylesBibliography(style, CiteProcJSON([item]), formatter.plain)
     bib.register(Citation([CitationItem(item["id"])]))
-    return str(bib.bibliography()[0])
+    text = str(bib.bibliography()[0])
+    if not html:
+        return text
+    title = escape(item["title"])
+    return escape(text).replace(title, f"<i>{title}</i>", 1)
 
 
 def csl_json(items: list[dict]) -> str:

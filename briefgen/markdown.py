@@ -101,8 +101,25 @@ def _is_caption(tokens, i: int) -> bool:
     )
 
 
+def _number_footnotes(env: dict) -> None:
+    """Give every defined footnote its number up front, in definition order.
+
+    Then a footnote belongs to the block structure: a translation that drops or repeats a
+    reference cannot remove, add or renumber footnotes (check reports the reference as BG203).
+    """
+    notes = env.get("footnotes")
+    if not notes:
+        return
+    refs, items = notes.setdefault("refs", {}), notes.setdefault("list", {})
+    for key, value in refs.items():
+        if value == -1:
+            refs[key] = len(items)
+            items[len(items)] = {"label": key[1:], "count": 0}
+
+
 def _units_rule(state) -> None:
     p: Pass | None = state.env.get("briefgen")
+    _number_footnotes(state.env)
     if p is None:
         return
     stack: list[str] = []

@@ -386,7 +386,7 @@ def json_ld(view: DocumentView, other: list[tuple[str, str, str]]) -> Markup:
     if editions:
         data["workTranslation" if view.lang == "en" else "translationOfWork"] = editions if view.lang == "en" else editions[0]
     text = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False)
-    return Markup(text.replace("</", "<\\/"))
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))  # inert inside <script>
 
 
 def check_resources(renderer: TextRenderer) -> None:

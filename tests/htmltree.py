@@ -1,6 +1,7 @@
 """A tiny HTML tree for assertions (stdlib only): find elements by tag and attributes."""
 from __future__ import annotations
 
+from html import unescape
 from html.parser import HTMLParser
 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
@@ -29,7 +30,9 @@ class Node:
 
 class _Builder(HTMLParser):
     def __init__(self):
-        super().__init__(convert_charrefs=True)
+        # convert_charrefs=False: this Python's parser would otherwise read "&lt;script&gt;" in a
+        # <title> as a start tag; references are decoded one by one below instead
+        super().__init__(convert_charrefs=False)
         self.root = Node("#document", {})
         self.cur = self.root
         self.errors = []
@@ -56,6 +59,12 @@ class _Builder(HTMLParser):
 
     def handle_data(self, data):
         self.cur.children.append(data)
+
+    def handle_entityref(self, name):
+        self.cur.children.append(unescape(f"&{name};"))
+
+    def handle_charref(self, name):
+        self.cur.children.append(unescape(f"&#{name};"))
 
 
 def parse_html(text: str) -> Node:

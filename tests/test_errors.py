@@ -1,7 +1,8 @@
 """Bad input: one data folder per case under tests/bad/, one parametrized test over them.
 
-Each folder holds the files to put into a fresh sample project (project-relative paths) and
-expect.txt: text the error line must contain (path:line[:col]: error: message).
+Each folder holds the files to put into a fresh sample project (project-relative paths; a
+symlink stays a symlink), expect.txt: text the error line must contain (path:line[:col]: error:
+message), and optionally command.txt: the command to run (default `build`).
 """
 from __future__ import annotations
 
@@ -20,23 +21,33 @@ def snapshot(root: Path) -> dict:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
 
 
+def place(src: Path, dst: Path) -> None:
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    if dst.exists() or dst.is_symlink():
+        dst.unlink()
+    if src.is_symlink():
+        dst.symlink_to(src.readlink())
+    else:
+        shutil.copyfile(src, dst)
+
+
 @pytest.mark.parametrize("case", CASES)
 def test_bad_input_is_located_and_writes_nothing(case, tmp_path, run):
     root = make_project(tmp_path / "proj")
-    # a previous good build must survive the failed one untouched
+    # a previous good build and the catalogs must survive the failed command untouched
     assert run(root, "build", "--no-pdf").exit_code == 0
-    before = snapshot(root / "dist")
-    for src in (BAD / case).rglob("*"):
-        if src.is_file() and src.name != "expect.txt":
-            dst = root / src.relative_to(BAD / case)
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(src, dst)
+    assert run(root, "extract").exit_code == 0 and run(root, "update").exit_code == 0
+    for src in sorted((BAD / case).rglob("*")):
+        if (src.is_file() or src.is_symlink()) and src.name not in ("expect.txt", "command.txt"):
+            place(src, root / src.relative_to(BAD / case))
+    before = snapshot(root / "dist"), snapshot(root / "locales")
     expect = (BAD / case / "expect.txt").read_text(encoding="utf-8").strip()
-    result = run(root, "build")
+    command = BAD / case / "command.txt"
+    result = run(root, *(command.read_text().split() if command.exists() else ["build"]))
     assert result.exit_code == 2, result.output
     assert expect in result.output, result.output
     assert "Traceback" not in result.output
-    assert snapshot(root / "dist") == before
+    assert (snapshot(root / "dist"), snapshot(root / "locales")) == before
 
 
 def test_verbose_shows_traceback(tmp_path, run):
@@ -48,3 +59,43 @@ def test_verbose_shows_traceback(tmp_path, run):
     result = CliRunner().invoke(main, ["--project", str(root), "-v", "build"])
     assert result.exit_code == 2
     assert "Traceback" in result.output
+
+
+def test_oversized_source_is_refused(tmp_path, run):
+    from briefgen.source import MAX_SOURCE_BYTES
+
+    root = make_project(tmp_path / "proj")
+    recs = root / "content/en/brief/recs.md"
+    recs.write_text("# Recommendations\n\n" + "word " * (MAX_SOURCE_BYTES // 5 + 10), encoding="utf-8")
+    result = run(root, "build", "--no-pdf")
+    assert result.exit_code == 2
+    assert "recs.md: error: file is larger than 2048 KiB; split it or remove the bulk data" in result.output
+    assert not (root / "dist").exists()
+
+
+def test_raw_html_in_markdown_is_escaped_text(tmp_path, run):
+    root = make_project(tmp_path / "proj")
+    with open(root / "content/en/brief/recs.md", "a", encoding="utf-8") as fh:
+        fh.write('\n<script>alert(1)</script> and <img src=x onerror=alert(1)> {{ 7 * 7 }}\n')
+    assert run(root, "build", "--no-pdf").exit_code == 0
+    html = (root / "dist/site/en/brief/index.html").read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>alert" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html and "{{ 7 * 7 }}" in html
+
+
+def test_po_with_bom_crlf_and_plurals_is_read_and_nothing_is_dropped(tmp_path, run):
+    from briefgen.pofile import read_po
+
+    root = make_project(tmp_path / "proj")
+    assert run(root, "extract").exit_code == 0 and run(root, "update").exit_code == 0
+    po = root / "locales/es/LC_MESSAGES/messages.po"
+    text = po.read_text(encoding="utf-8")
+    text = text.replace('msgid "Source"\nmsgid_plural "Sources"\nmsgstr[0] ""\nmsgstr[1] ""',
+                        'msgid "Source"\nmsgid_plural "Sources"\nmsgstr[0] "Fuente"\nmsgstr[1] "Fuentes"')
+    text += '\n#~ msgid "Old label"\n#~ msgstr "Etiqueta antigua"\n'
+    po.write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode("utf-8"))
+    assert run(root, "update").exit_code == 0
+    entries = {e.msgid: e for e in read_po(po).entries}
+    assert entries["Source"].msgstr_plural == {0: "Fuente", 1: "Fuentes"}
+    assert entries["Old label"].obsolete and entries["Old label"].msgstr == "Etiqueta antigua"
+    assert not po.read_bytes().startswith(b"\xef\xbb\xbf") and b"\r\n" not in po.read_bytes()
