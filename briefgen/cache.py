@@ -40,6 +40,25 @@ def config_digest(project: Project, variant: str) -> str:
     return digest(json.dumps(data, sort_keys=True))
 
 
+def inputs_digest(project: Project, **options) -> str:
+    """Everything a build reads: sources, catalogs, templates, configuration, options, version."""
+    import os
+
+    parts = [__version__, json.dumps(options, sort_keys=True), os.environ.get("SOURCE_DATE_EPOCH", "")]
+    for folder in (project.content_dir, project.locales_dir, project.templates_dir):
+        for p in sorted(folder.rglob("*")) if folder.is_dir() else ():
+            if p.is_file():
+                parts += [p.relative_to(project.root).as_posix(), p.read_bytes()]
+    if project.config_file is not None and project.config_file.exists():
+        parts.append(project.config_file.read_bytes())
+    return digest(*parts)
+
+
+def _dist_state(dist: Path) -> dict:
+    return {p.relative_to(dist).as_posix(): [p.stat().st_size, p.stat().st_mtime_ns]
+            for p in sorted(dist.rglob("*")) if p.is_file() and not p.relative_to(dist).parts[0] == "deposit"}
+
+
 REASONS = {
     "html": "its text, translation or templates changed",
     "assets": "a stylesheet, font or image changed",
@@ -58,6 +77,7 @@ class Cache:
         self.note = ""
         self.outputs: dict = {}
         self.used: dict = {}
+        self.last: dict = {}
         if enabled:
             self._load()
 
@@ -74,6 +94,7 @@ class Cache:
             self.note = "cache from another briefgen format: ignored"
             return
         self.outputs = data["outputs"]
+        self.last = data if isinstance(data.get("dist"), dict) else {}
 
     def lookup(self, rel: str, parts: dict) -> tuple[bytes | None, str]:
         """Cached bytes for an output (or None) and why it is reused or rebuilt."""
@@ -102,13 +123,29 @@ class Cache:
         write_bytes(self.dir / f"{key}.pdf", data)
         self.used[rel] = {"key": key, "parts": parts, "sha256": hashlib.sha256(data).hexdigest()}
 
-    def save(self) -> None:
-        """Keep exactly the entries this build used; drop the rest."""
+    def unchanged(self, fingerprint: str, dist: Path) -> bool:
+        """True when the inputs equal the last build's and dist/ is exactly as that build left it."""
+        if not self.enabled or self.last.get("inputs") != fingerprint or not dist.is_dir():
+            return False
+        try:
+            return _dist_state(dist) == self.last["dist"]
+        except OSError:
+            return False
+
+    def pdfs(self) -> list[str]:
+        return sorted(self.outputs)
+
+    def warnings(self) -> list[str]:
+        return list(self.last.get("warnings", []))
+
+    def save(self, fingerprint: str, dist: Path, warnings: list[str]) -> None:
+        """Keep exactly the entries this build used; drop the rest; remember the build's inputs."""
         if not self.enabled:
             return
         keep = {e["key"] for e in self.used.values()}
-        write_text(self.manifest_path, json.dumps({"format": FORMAT, "version": __version__, "outputs": self.used},
-                                                  indent=1, sort_keys=True))
+        write_text(self.manifest_path, json.dumps(
+            {"format": FORMAT, "version": __version__, "outputs": self.used, "inputs": fingerprint,
+             "dist": _dist_state(dist), "warnings": warnings}, indent=1, sort_keys=True))
         for path in self.dir.glob("*.pdf"):
             if path.stem not in keep:
                 path.unlink(missing_ok=True)

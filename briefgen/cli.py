@@ -97,7 +97,7 @@ def build(ctx: Context, strict, no_pdf, pdf_variant, no_cache, explain, jobs):
             click.echo(f"{rel}: {why}")
     for warning in result.warnings:
         ctx.say(f"warning: {warning}")
-    ctx.say(f"built {len(result.editions)} editions into dist/")
+    ctx.say("nothing changed; dist/ is up to date" if result.noop else f"built {len(result.editions)} editions into dist/")
 
 
 @main.command()

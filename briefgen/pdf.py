@@ -164,14 +164,25 @@ def run_job(job: PdfJob) -> tuple[str, bytes]:
     return job.rel, render_pdf(job.html, job.base_dir, job.roots, job.variant, job.date, job.name, job.lang, _FONTS)
 
 
-class PdfRenderer:
-    """Renders jobs in worker processes (or in this one for a single worker) while the caller goes on."""
+def warm_up() -> None:
+    """Load WeasyPrint's fonts in a worker before its first job arrives."""
+    global _FONTS
+    if _FONTS is None:
+        from weasyprint.text.fonts import FontConfiguration
 
-    def __init__(self, jobs: list[PdfJob], workers: int):
-        self.jobs = sorted(jobs, key=lambda j: -len(j.html))  # longest first balances the workers
+        _FONTS = FontConfiguration()
+
+
+class PdfRenderer:
+    """Worker processes that start (and import WeasyPrint) early, then render jobs while the
+    caller renders HTML; with one worker, jobs render in this process."""
+
+    def __init__(self, workers: int):
+        self.workers = workers
         self.pool = None
+        self.jobs: list[PdfJob] = []
         self.futures = []
-        if workers > 1 and len(self.jobs) > 1:
+        if workers > 1:
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
 
@@ -179,23 +190,29 @@ class PdfRenderer:
             # child; the server imports WeasyPrint once and each worker starts from that clean copy.
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(["briefgen.pdf", "weasyprint"])
-            self.pool = ProcessPoolExecutor(max_workers=min(workers, len(self.jobs)), mp_context=context)
+            self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+            for _ in range(workers):
+                self.pool.submit(warm_up)
+
+    def submit(self, jobs: list[PdfJob]) -> None:
+        self.jobs = sorted(jobs, key=lambda j: -len(j.html))  # longest first balances the workers
+        if self.pool is not None:
             self.futures = [self.pool.submit(run_job, job) for job in self.jobs]
 
     def results(self, progress=lambda message: None):
         """(rel, bytes) for every job, in job order; the first failure is raised."""
-        try:
-            if self.pool is None:
-                for job in self.jobs:
-                    progress(f"PDF  {job.name}")
-                    yield run_job(job)
-            else:
-                for job, future in zip(self.jobs, self.futures):
-                    rel, data = future.result()
-                    progress(f"PDF  {job.name}")
-                    yield rel, data
-        finally:
-            if self.pool is not None:
-                for f in self.futures:
-                    f.cancel()
-                self.pool.shutdown(wait=True, cancel_futures=True)
+        if self.pool is None:
+            for job in self.jobs:
+                progress(f"PDF  {job.name}")
+                yield run_job(job)
+        else:
+            for job, future in zip(self.jobs, self.futures):
+                rel, data = future.result()
+                progress(f"PDF  {job.name}")
+                yield rel, data
+
+    def close(self) -> None:
+        if self.pool is not None:
+            for f in self.futures:
+                f.cancel()
+            self.pool.shutdown(wait=True, cancel_futures=True)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__
-from .cache import Cache, assets_digest, config_digest, digest
+from .cache import Cache, assets_digest, config_digest, digest, inputs_digest
 from .catalog import load_catalog
 from .config import Project
 from .content import Document, load_documents
@@ -45,6 +45,7 @@ class BuildResult:
     written: list[Path] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     explain: list[tuple[str, str]] = field(default_factory=list)  # (output, why it was rebuilt or reused)
+    noop: bool = False  # nothing changed since the last build; nothing was rendered
 
 
 def load_editions(project: Project) -> tuple[list[Edition], dict]:
@@ -88,6 +89,26 @@ def build(project: Project, strict: bool = False, pdf: bool = True, pdf_variant:
           progress=None, use_cache: bool = True, workers: int | None = None) -> BuildResult:
     """Build both languages of every document: site HTML and PDFs, swapped into dist/ at the end."""
     progress = progress or (lambda message: None)
+    variant = pdf_variant or project.pdf_variant
+    cache = Cache(project, enabled=use_cache)
+    fingerprint = inputs_digest(project, strict=strict, pdf=pdf, variant=variant)
+    if cache.unchanged(fingerprint, project.dist_dir):
+        # nothing that goes into dist/ changed and dist/ is as the last build left it
+        return BuildResult([], explain=[(rel, "reused: inputs unchanged") for rel in cache.pdfs()],
+                           warnings=cache.warnings(), noop=True)
+    pool = None
+    if pdf:
+        from .pdf import PdfRenderer
+
+        pool = PdfRenderer(workers or os.cpu_count() or 1)  # starts importing WeasyPrint now, in parallel
+    try:
+        return _build(project, strict, pdf, variant, progress, cache, pool, fingerprint)
+    finally:
+        if pool is not None:
+            pool.close()
+
+
+def _build(project, strict, pdf, variant, progress, cache, pool, fingerprint) -> BuildResult:
     editions, messages = load_editions(project)
     result = BuildResult(editions)
     if strict:
@@ -109,12 +130,10 @@ def build(project: Project, strict: bool = False, pdf: bool = True, pdf_variant:
                     f"{Location(english).display(project.root)} changed since it was translated"
                 )
     envs = {lang: environment(project, messages.get(lang)) for lang in project.languages}
-    variant = pdf_variant or project.pdf_variant
 
     # Render everything in memory first; nothing touches dist/ until all of it succeeded.
     # PDFs render in worker processes while this process renders the HTML.
     outputs: dict[str, bytes] = {}
-    cache = Cache(project, enabled=use_cache)
     pdf_names: dict[tuple[str, str], str] = {}
     pdf_parts: dict[str, dict] = {}
     jobs = []
@@ -142,11 +161,8 @@ def build(project: Project, strict: bool = False, pdf: bool = True, pdf_variant:
             outputs[rel] = data
     if hasattr(progress, "begin"):
         progress.begin(len(editions) + len(jobs) + 1)
-    renderer_pool = None
-    if jobs:
-        from .pdf import PdfRenderer
-
-        renderer_pool = PdfRenderer(jobs, workers or os.cpu_count() or 1)
+    if pool is not None:
+        pool.submit(jobs)
 
     views: dict[tuple[str, str], DocumentView] = {}
     media: dict[str, Path] = {}
@@ -162,8 +178,8 @@ def build(project: Project, strict: bool = False, pdf: bool = True, pdf_variant:
             for lang in project.languages
         ]
         views[(ed.lang, ed.doc.name)] = view
-    if renderer_pool is not None:
-        for rel, data in renderer_pool.results(progress):
+    if pool is not None:
+        for rel, data in pool.results(progress):
             outputs[rel] = data
             cache.store(rel, pdf_parts[rel], data)
     for (lang, name), pdf_name in pdf_names.items():
@@ -232,6 +248,6 @@ def build(project: Project, strict: bool = False, pdf: bool = True, pdf_variant:
     except BaseException:
         staging.abort()
         raise
-    cache.save()
+    cache.save(fingerprint, project.dist_dir, result.warnings)
     result.written = [project.dist_dir / rel for rel in outputs]
     return result

@@ -89,6 +89,13 @@ def test_incremental_build_equals_clean_build(proj, run, tmp_path, change):
         assert english and all(incremental[k] == before[k] for k in english)  # bytes and mtimes unchanged
 
 
+def test_noop_is_not_fooled_by_a_changed_dist(proj, run):
+    (proj / "dist/site/en/brief/index.html").write_text("tampered", encoding="utf-8")
+    result = run(proj, "build")
+    assert "nothing changed" not in result.output
+    assert "tampered" not in (proj / "dist/site/en/brief/index.html").read_text(encoding="utf-8")
+
+
 def test_noop_rebuild_renders_nothing_and_never_imports_weasyprint(proj):
     probe = (
         "import sys; from briefgen.cli import main\n"
@@ -114,9 +121,10 @@ def test_damaged_cache_is_ignored(proj, run, damage):
     else:
         (cache / "manifest.json").write_text("{not json")
     before = contents(snapshot(proj))
+    shutil.rmtree(proj / "dist")  # so the build has to consult the damaged cache
     result = run(proj, "build", "--explain")
     assert result.exit_code == 0
-    assert "reused" not in result.output
+    assert "reused" not in result.output and "rebuilt" in result.output
     assert contents(snapshot(proj)) == before
 
 
