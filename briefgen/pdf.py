@@ -194,10 +194,11 @@ class PdfRenderer:
             for _ in range(workers):
                 self.pool.submit(warm_up)
 
-    def submit(self, jobs: list[PdfJob]) -> None:
-        self.jobs = sorted(jobs, key=lambda j: -len(j.html))  # longest first balances the workers
+    def submit(self, job: PdfJob) -> None:
+        """Start one job now (in a worker); the caller goes on preparing the next."""
+        self.jobs.append(job)
         if self.pool is not None:
-            self.futures = [self.pool.submit(run_job, job) for job in self.jobs]
+            self.futures.append(self.pool.submit(run_job, job))
 
     def results(self, progress=lambda message: None):
         """(rel, bytes) for every job, in job order; the first failure is raised."""

@@ -155,14 +155,18 @@ def _build(project, strict, pdf, variant, progress, cache, pool, fingerprint) ->
         data, why = cache.lookup(rel, parts)
         result.explain.append((rel, why))
         if data is None:
-            jobs.append(PdfJob(rel, html, project.templates_dir, (project.templates_dir, project.content_dir),
-                               variant, ed.doc.meta.date, f"{ed.lang}/{ed.doc.name}", ed.lang))
+            job = PdfJob(rel, html, project.templates_dir, (project.templates_dir, project.content_dir),
+                         variant, ed.doc.meta.date, f"{ed.lang}/{ed.doc.name}", ed.lang)
+            jobs.append(job)
+            if pool is not None and pool.pool is not None:
+                pool.submit(job)  # rendering starts while the next edition is prepared
         else:
             outputs[rel] = data
     if hasattr(progress, "begin"):
         progress.begin(len(editions) + len(jobs) + 1)
-    if pool is not None:
-        pool.submit(jobs)
+    if pool is not None and pool.pool is None:
+        for job in jobs:
+            pool.submit(job)  # one worker: rendered in this process, after the HTML
 
     views: dict[tuple[str, str], DocumentView] = {}
     media: dict[str, Path] = {}
