@@ -152,15 +152,63 @@ def _no_source_date(monkeypatch):
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
 
 
+def copy_sources(dest: Path) -> Path:
+    """This repository's real project sources (not its build) copied to dest."""
+    for name in ("content", "locales", "templates", "pyproject.toml"):
+        src = REPO / name
+        (shutil.copytree if src.is_dir() else shutil.copy2)(src, dest / name)
+    return dest
+
+
+def cli(root: Path, *args: str):
+    from briefgen.cli import main
+
+    return CliRunner().invoke(main, ["--project", str(root), *args], catch_exceptions=False)
+
+
+def translate_all(po_path: Path, func) -> None:
+    """Fill every msgstr as a translator would (through the PO file)."""
+    from briefgen.pofile import format_po, read_po
+
+    po = read_po(po_path)
+    for e in po.entries:
+        if not e.obsolete and e.msgid_plural is None:
+            e.msgstr = func(e.msgid)
+            e.set_fuzzy(False)
+            e.previous_msgid = None
+        elif not e.obsolete:
+            e.msgstr_plural = {0: func(e.msgid), 1: func(e.msgid_plural)}
+    po_path.write_text(format_po(po), encoding="utf-8")
+
+
+SPANISH = {
+    "A sample briefing on financial inclusion": "Un informe de ejemplo sobre inclusión financiera",
+    "Introduction": "Introducción",
+    "Adults with an account": "Personas adultas con una cuenta",
+    "Summary": "Resumen",
+    "Key insights": "Ideas clave",
+}
+
+
+def es(msgid: str) -> str:
+    return SPANISH.get(msgid, "ES " + msgid)
+
+
+@pytest.fixture(scope="session")
+def translated_built(tmp_path_factory) -> Path:
+    """The sample project, fully translated and built once (copy it before changing anything)."""
+    root = make_project(tmp_path_factory.mktemp("translated") / "proj")
+    assert cli(root, "extract").exit_code == 0 and cli(root, "update").exit_code == 0
+    for domain in ("content", "messages"):
+        translate_all(root / f"locales/es/LC_MESSAGES/{domain}.po", es)
+    assert cli(root, "build").exit_code == 0
+    return root
+
+
 @pytest.fixture(scope="session")
 def real_project(tmp_path_factory) -> Path:
     """A copy of this repository's real project, built with --strict (shared by the tests that read it)."""
-    from briefgen.cli import main
-
-    root = tmp_path_factory.mktemp("real") / "project"
-    for name in ("content", "locales", "templates", "pyproject.toml"):
-        src = REPO / name
-        (shutil.copytree if src.is_dir() else shutil.copy2)(src, root / name)
-    result = CliRunner().invoke(main, ["--project", str(root), "build", "--strict"], catch_exceptions=False)
+    root = copy_sources(tmp_path_factory.mktemp("real") / "project")
+    result = cli(root, "build", "--strict")
     assert result.exit_code == 0, result.output
     return root

@@ -12,7 +12,6 @@ import pytest
 
 from briefgen.pofile import format_po, read_po
 from conftest import make_project, write
-from test_catalogs import es, translate_all
 
 
 def snapshot(root: Path) -> dict:
@@ -24,24 +23,10 @@ def contents(snap: dict) -> dict:
     return {k: v[0] for k, v in snap.items()}
 
 
-@pytest.fixture(scope="module")
-def base(tmp_path_factory):
-    from click.testing import CliRunner
-    from briefgen.cli import main
-
-    root = make_project(tmp_path_factory.mktemp("cache") / "proj")
-    run = lambda *a: CliRunner().invoke(main, ["--project", str(root), *a], catch_exceptions=False)
-    assert run("extract").exit_code == 0 and run("update").exit_code == 0
-    for domain in ("content", "messages"):
-        translate_all(root / f"locales/es/LC_MESSAGES/{domain}.po", es)
-    assert run("build").exit_code == 0
-    return root
-
-
 @pytest.fixture
-def proj(base, tmp_path):
+def proj(translated_built, tmp_path):
     root = tmp_path / "proj"
-    shutil.copytree(base, root, copy_function=shutil.copy2)
+    shutil.copytree(translated_built, root, copy_function=shutil.copy2)
     return root
 
 

@@ -9,37 +9,11 @@ from pathlib import Path
 import pytest
 
 from briefgen.pofile import format_po, read_po
-from conftest import make_project, write
+from conftest import es, make_project, translate_all, write
 from htmltree import parse_html
 from test_build import pdf_text
 
 HAVE_MSGFMT = shutil.which("msgfmt") is not None
-
-
-def translate_all(po_path: Path, func) -> None:
-    """Fill every msgstr as a translator would (through the PO file)."""
-    po = read_po(po_path)
-    for e in po.entries:
-        if not e.obsolete and e.msgid_plural is None:
-            e.msgstr = func(e.msgid)
-            e.set_fuzzy(False)
-            e.previous_msgid = None
-        elif not e.obsolete:
-            e.msgstr_plural = {0: func(e.msgid), 1: func(e.msgid_plural)}
-    po_path.write_text(format_po(po), encoding="utf-8")
-
-
-SPANISH = {
-    "A sample briefing on financial inclusion": "Un informe de ejemplo sobre inclusión financiera",
-    "Introduction": "Introducción",
-    "Adults with an account": "Personas adultas con una cuenta",
-    "Summary": "Resumen",
-    "Key insights": "Ideas clave",
-}
-
-
-def es(msgid: str) -> str:
-    return SPANISH.get(msgid, "ES " + msgid)
 
 
 @pytest.fixture

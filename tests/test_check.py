@@ -12,29 +12,13 @@ from click.testing import CliRunner
 
 from briefgen.cli import main
 from briefgen.pofile import format_po, read_po
-from conftest import make_project, write
-from test_catalogs import es, translate_all
-
-
-def cli(root: Path, *args):
-    return CliRunner().invoke(main, ["--project", str(root), *args], catch_exceptions=False)
-
-
-@pytest.fixture(scope="module")
-def built_template(tmp_path_factory):
-    root = make_project(tmp_path_factory.mktemp("clean") / "proj")
-    assert cli(root, "extract").exit_code == 0
-    assert cli(root, "update").exit_code == 0
-    for domain in ("content", "messages"):
-        translate_all(root / f"locales/es/LC_MESSAGES/{domain}.po", es)
-    assert cli(root, "build").exit_code == 0
-    return root
+from conftest import cli, write
 
 
 @pytest.fixture
-def clean(built_template, tmp_path):
+def clean(translated_built, tmp_path):
     root = tmp_path / "proj"
-    shutil.copytree(built_template, root)
+    shutil.copytree(translated_built, root)
     return root
 
 

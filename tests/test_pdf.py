@@ -12,21 +12,11 @@ import pytest
 
 from conftest import make_project, write
 from test_build import outline_titles, pdf_text
-from test_catalogs import es, translate_all
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    from click.testing import CliRunner
-    from briefgen.cli import main
-
-    root = make_project(tmp_path_factory.mktemp("pdf") / "proj")
-    run = lambda *a: CliRunner().invoke(main, ["--project", str(root), *a], catch_exceptions=False)
-    assert run("extract").exit_code == 0 and run("update").exit_code == 0
-    for domain in ("content", "messages"):
-        translate_all(root / f"locales/es/LC_MESSAGES/{domain}.po", es)
-    assert run("build").exit_code == 0
-    return root
+@pytest.fixture
+def built(translated_built):
+    return translated_built  # read only
 
 
 def struct_elements(pdf):

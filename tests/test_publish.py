@@ -13,7 +13,7 @@ from datacite import schema45
 
 from briefgen.pofile import format_po, read_po
 from briefgen.publish import validate_mods
-from conftest import REPO
+from conftest import REPO, cli, copy_sources
 
 SLUG = "unu-9487"
 
@@ -25,15 +25,8 @@ def tree_hash(root: Path) -> dict:
 
 @pytest.fixture(scope="module")
 def published(tmp_path_factory):
-    from click.testing import CliRunner
-
-    from briefgen.cli import main
-
-    root = tmp_path_factory.mktemp("publish") / "project"
-    for name in ("content", "locales", "templates", "pyproject.toml"):
-        src = REPO / name
-        (shutil.copytree if src.is_dir() else shutil.copy2)(src, root / name)
-    result = CliRunner().invoke(main, ["--project", str(root), "publish"], catch_exceptions=False)
+    root = copy_sources(tmp_path_factory.mktemp("publish") / "project")
+    result = cli(root, "publish")
     assert result.exit_code == 0, result.output
     return root
 

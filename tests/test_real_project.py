@@ -9,7 +9,7 @@ import pypdf
 import pytest
 
 from briefgen.pofile import format_po, read_po
-from conftest import REPO
+from conftest import REPO, copy_sources
 from htmltree import parse_html
 
 CATALOGS = sorted((REPO / "locales").rglob("*.po")) + sorted((REPO / "locales").glob("*.pot"))
@@ -17,11 +17,7 @@ CATALOGS = sorted((REPO / "locales").rglob("*.po")) + sorted((REPO / "locales").
 
 @pytest.fixture(scope="module")
 def real(tmp_path_factory):
-    root = tmp_path_factory.mktemp("real-sources") / "project"
-    for name in ("content", "locales", "templates", "pyproject.toml"):
-        src = REPO / name
-        (shutil.copytree if src.is_dir() else shutil.copy2)(src, root / name)
-    return root
+    return copy_sources(tmp_path_factory.mktemp("real-sources") / "project")
 
 
 @pytest.mark.parametrize("path", CATALOGS, ids=lambda p: p.relative_to(REPO).as_posix())

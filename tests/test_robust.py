@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from conftest import make_project
-from test_catalogs import es, translate_all
+from conftest import es, translate_all
 
 
 def tree(root: Path) -> dict:
