@@ -260,7 +260,7 @@ def update(project: Project) -> list[Path]:
         pot = read_po(pot_path)
         for lang in project.target_languages:
             path = project.po_path(lang, domain)
-            old = read_po(path) if path.exists() else None  # a broken PO stops here, before any write
+            old = read_inside(project, path) if path.exists() else None  # a broken PO stops here, before any write
             merged = merge(old, pot, lang)
             written = write_text(path, format_po(merged))
             if written:
@@ -279,7 +279,15 @@ class Status:
 
 def load_catalog(project: Project, lang: str, domain: str) -> PoFile | None:
     path = project.po_path(lang, domain)
-    return read_po(path) if path.exists() else None
+    return read_inside(project, path) if path.exists() else None
+
+
+def read_inside(project: Project, path: Path) -> PoFile:
+    """Read a catalog of the project, refusing one that a symlink places outside it."""
+    if not path.resolve().is_relative_to(project.root.resolve()):
+        raise CatalogError(f"refusing to read {path.name}: it resolves to {path.resolve()}, outside the project "
+                           "(a symlink leaving the project); copy the catalog into locales/ instead", Location(path))
+    return read_po(path)
 
 
 def translations(po: PoFile | None) -> dict:

@@ -231,6 +231,11 @@ class CatalogTranslations(_gettext.NullTranslations):
 
 def environment(project: Project, messages: PoFile | None) -> jinja2.Environment:
     """Jinja2 with autoescape, StrictUndefined and the i18n extension bound to one catalog."""
+    root = project.root.resolve()
+    for path in sorted(project.templates_dir.rglob("*")) if project.templates_dir.is_dir() else ():
+        if not path.resolve().is_relative_to(root):
+            raise BuildError(f"refusing to use {path.name}: it resolves to {path.resolve()}, outside the project "
+                             "(a symlink leaving the project); copy the file into templates/ instead", Location(path))
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(project.templates_dir)),
         autoescape=jinja2.select_autoescape(("html", "svg", "xml"), default_for_string=True),
