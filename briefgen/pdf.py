@@ -187,9 +187,10 @@ class PdfRenderer:
             from concurrent.futures import ProcessPoolExecutor
 
             # forkserver, not fork: forking a process whose Pango/GLib is already initialised can crash the
-            # child; the server imports WeasyPrint once and each worker starts from that clean copy.
+            # child. WeasyPrint is not preloaded in the server: that would block this process until the
+            # import finished; each worker imports it in warm_up() while this process loads the content.
             context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["briefgen.pdf", "weasyprint"])
+            context.set_forkserver_preload(["briefgen.pdf"])
             self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
             for _ in range(workers):
                 self.pool.submit(warm_up)

@@ -6,19 +6,20 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from . import __version__
 from .cache import Cache, assets_digest, config_digest, digest, inputs_digest
-from .catalog import load_catalog
 from .config import Project
-from .content import Document, load_documents
 from .errors import BuildError, Location
-from .render import (
-    Alternate, DocumentView, PdfLink, document_view, environment, json_ld, language_name,
-    render_template, size_text,
-)
-from .site import DocumentEntry, EditionEntry, sitemap
-from .translate import Report, translate
 from .writer import Staging
+
+if TYPE_CHECKING:
+    from .content import Document
+    from .translate import Report
+
+# Rendering modules (Jinja2, Babel, markdown-it) are imported inside the functions that use them:
+# a build first starts the PDF workers, which import WeasyPrint meanwhile, then imports them.
 
 
 class StrictError(BuildError):
@@ -50,6 +51,10 @@ class BuildResult:
 
 def load_editions(project: Project) -> tuple[list[Edition], dict]:
     """Every document in every language, plus the template catalogs per language."""
+    from .catalog import load_catalog
+    from .content import load_documents
+    from .translate import translate
+
     _, docs = load_documents(project)
     messages = {project.source_language: None}
     content = {}
@@ -109,6 +114,12 @@ def build(project: Project, strict: bool = False, pdf: bool = True, pdf_variant:
 
 
 def _build(project, strict, pdf, variant, progress, cache, pool, fingerprint) -> BuildResult:
+    from .render import (
+        Alternate, DocumentView, PdfLink, document_view, environment, json_ld, language_name, render_template,
+        size_text,
+    )
+    from .site import DocumentEntry, EditionEntry, sitemap
+
     editions, messages = load_editions(project)
     result = BuildResult(editions)
     if strict:
