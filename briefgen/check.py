@@ -12,8 +12,8 @@ from pathlib import Path
 from .catalog import DOMAINS, content_entries, message_entries
 from .config import Project
 from .content import load_documents
-from .errors import CatalogError, ContentError, Location
-from .markdown import collect_units, parser
+from .errors import ContentError, Location
+from .markdown import parser
 from .pofile import Entry, PoFile, read_po
 from .source import read_text, split_front_matter
 from .translate import sha256_file

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,7 +42,6 @@ class Edition:
 @dataclass
 class BuildResult:
     editions: list[Edition]
-    written: list[Path] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     explain: list[tuple[str, str]] = field(default_factory=list)  # (output, why it was rebuilt or reused)
     noop: bool = False  # nothing changed since the last build; nothing was rendered
@@ -264,5 +262,4 @@ def _build(project, strict, pdf, variant, progress, cache, pool, fingerprint) ->
         staging.abort()
         raise
     cache.save(fingerprint, project.dist_dir, result.warnings)
-    result.written = [project.dist_dir / rel for rel in outputs]
     return result

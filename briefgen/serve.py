@@ -4,7 +4,6 @@ from __future__ import annotations
 import html
 import threading
 import time
-from functools import partial
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path

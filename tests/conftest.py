@@ -1,7 +1,6 @@
 """Sample projects built in tmp_path: small, real, and shaped like the real one."""
 from __future__ import annotations
 
-import os
 import shutil
 import textwrap
 from pathlib import Path

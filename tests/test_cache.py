@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from briefgen.pofile import format_po, read_po
-from conftest import make_project, write
+from conftest import write
 
 
 def snapshot(root: Path) -> dict:

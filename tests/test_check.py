@@ -8,9 +8,7 @@ from pathlib import Path
 
 import pypdf
 import pytest
-from click.testing import CliRunner
 
-from briefgen.cli import main
 from briefgen.pofile import format_po, read_po
 from conftest import cli, write
 

@@ -1,16 +1,14 @@
 """The PDFs: tagged, language set, bookmarks, fonts embedded, archival variant, reproducible, confined."""
 from __future__ import annotations
 
-import hashlib
 import re
 import shutil
 import subprocess
 
 import pikepdf
-import pypdf
 import pytest
 
-from conftest import make_project, write
+from conftest import make_project
 from test_build import outline_titles, pdf_text
 
 
