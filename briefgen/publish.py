@@ -136,16 +136,17 @@ def _edition_record(project: Project, doc) -> EditionRecord:
     meta = doc.meta
     pdf = project.dist_dir / "pdf" / f"{meta.output}.pdf"
     data = pdf.read_bytes()
+    pages = len(pypdf.PdfReader(pdf).pages)
     title = r.plain(meta.title)
     item = csl_item(f"{doc.name}-{doc.lang}", title=title, authors=[a.name for a in meta.authors], date=meta.date,
                     publisher=r.plain(meta.publisher), place=r.plain(meta.place), series=r.plain(meta.series),
-                    lang=doc.lang, url=meta.record.get("url"), pages=len(pypdf.PdfReader(pdf).pages))
+                    lang=doc.lang, url=meta.record.get("url"), pages=pages)
     return EditionRecord(
         lang=doc.lang, title=title, subtitle=r.plain(meta.subtitle), abstract=r.plain(meta.abstract),
         keywords=[r.plain(k) for k in meta.keywords], licence=r.plain(meta.licence.name) if meta.licence else "",
         licence_url=meta.licence.url if meta.licence else None, series=r.plain(meta.series),
         publisher=r.plain(meta.publisher), place=r.plain(meta.place), file=pdf.name,
-        pages=len(pypdf.PdfReader(pdf).pages), size=len(data), sha256=hashlib.sha256(data).hexdigest(), csl=item,
+        pages=pages, size=len(data), sha256=hashlib.sha256(data).hexdigest(), csl=item,
     )
 
 
