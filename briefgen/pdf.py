@@ -154,66 +154,98 @@ class PdfJob:
 _FONTS = None
 
 
-def run_job(job: PdfJob) -> tuple[str, bytes]:
-    """Render one job; each process loads WeasyPrint and its font configuration once."""
+def _font_config():
     global _FONTS
     if _FONTS is None:
         from weasyprint.text.fonts import FontConfiguration
 
         _FONTS = FontConfiguration()
-    return job.rel, render_pdf(job.html, job.base_dir, job.roots, job.variant, job.date, job.name, job.lang, _FONTS)
+    return _FONTS
+
+
+def run_job(job: PdfJob) -> tuple[str, bytes]:
+    """Render one job; each process loads WeasyPrint and its font configuration once."""
+    return job.rel, render_pdf(job.html, job.base_dir, job.roots, job.variant, job.date, job.name, job.lang,
+                               _font_config())
 
 
 def warm_up() -> None:
-    """Load WeasyPrint's fonts in a worker before its first job arrives."""
-    global _FONTS
-    if _FONTS is None:
-        from weasyprint.text.fonts import FontConfiguration
-
-        _FONTS = FontConfiguration()
+    """Set up WeasyPrint's font configuration in a worker before its first job arrives."""
+    _font_config()
 
 
 class PdfRenderer:
-    """Worker processes that start (and import WeasyPrint) early, then render jobs while the
-    caller renders HTML; with one worker, jobs render in this process."""
+    """Worker processes that render PDFs while the caller renders HTML; with one worker, jobs
+    render in this process, after the HTML.
+
+    The workers are forked from a forkserver that imports WeasyPrint once (``briefgen.pdfserver``),
+    so the import is paid once, not once per worker. Forkserver rather than fork: a process whose
+    Pango/GLib is initialised cannot be forked safely, and importing WeasyPrint initialises
+    neither (only FontConfiguration does, in each worker). Starting the forkserver waits for that
+    import, so a thread does it while this process loads the content; jobs submitted meanwhile
+    queue up and go to the pool in order as soon as it exists."""
 
     def __init__(self, workers: int):
-        self.workers = workers
-        self.pool = None
-        self.jobs: list[PdfJob] = []
-        self.futures = []
-        if workers > 1:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
+        import queue
+        import threading
 
-            # forkserver, not fork: forking a process whose Pango/GLib is already initialised can crash the
-            # child. WeasyPrint is not preloaded in the server: that would block this process until the
-            # import finished; each worker imports it in warm_up() while this process loads the content.
+        self.workers = workers
+        self.pool = None  # the ProcessPoolExecutor, once the starter thread has made it
+        self.parallel = workers > 1
+        self.jobs: list[PdfJob] = []
+        self.futures: list = []
+        self._queue: queue.Queue = queue.Queue()
+        self._error: BaseException | None = None
+        self._starter = None
+        if self.parallel:
+            self._starter = threading.Thread(target=self._start, name="briefgen-pdf-pool", daemon=True)
+            self._starter.start()
+
+    def _start(self) -> None:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        try:
             context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["briefgen.pdf"])
-            self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
-            for _ in range(workers):
+            context.set_forkserver_preload(["briefgen.pdfserver"])
+            self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+            for _ in range(self.workers):
                 self.pool.submit(warm_up)
+        except BaseException as exc:  # reported to the caller by results()
+            self._error = exc
+        while True:
+            job = self._queue.get()
+            if job is None:
+                return
+            if self._error is None:
+                self.futures.append(self.pool.submit(run_job, job))
 
     def submit(self, job: PdfJob) -> None:
-        """Start one job now (in a worker); the caller goes on preparing the next."""
+        """Queue one job; it starts in a worker as soon as one is free (never blocks)."""
         self.jobs.append(job)
-        if self.pool is not None:
-            self.futures.append(self.pool.submit(run_job, job))
+        if self.parallel:
+            self._queue.put(job)
 
     def results(self, progress=lambda message: None):
         """(rel, bytes) for every job, in job order; the first failure is raised."""
-        if self.pool is None:
+        if not self.parallel:
             for job in self.jobs:
                 progress(f"PDF  {job.name}")
                 yield run_job(job)
-        else:
-            for job, future in zip(self.jobs, self.futures):
-                rel, data = future.result()
-                progress(f"PDF  {job.name}")
-                yield rel, data
+            return
+        self._queue.put(None)
+        self._starter.join()
+        if self._error is not None:
+            raise self._error
+        for job, future in zip(self.jobs, self.futures):
+            rel, data = future.result()
+            progress(f"PDF  {job.name}")
+            yield rel, data
 
     def close(self) -> None:
+        if self._starter is not None:
+            self._queue.put(None)
+            self._starter.join()
         if self.pool is not None:
             for f in self.futures:
                 f.cancel()

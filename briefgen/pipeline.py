@@ -167,15 +167,12 @@ def _build(project, strict, pdf, variant, progress, cache, pool, fingerprint) ->
             job = PdfJob(rel, html, project.templates_dir, (project.templates_dir, project.content_dir),
                          variant, ed.doc.meta.date, f"{ed.lang}/{ed.doc.name}", ed.lang)
             jobs.append(job)
-            if pool is not None and pool.pool is not None:
+            if pool is not None:
                 pool.submit(job)  # rendering starts while the next edition is prepared
         else:
             outputs[rel] = data
     if hasattr(progress, "begin"):
         progress.begin(len(editions) + len(jobs) + 1)
-    if pool is not None and pool.pool is None:
-        for job in jobs:
-            pool.submit(job)  # one worker: rendered in this process, after the HTML
 
     views: dict[tuple[str, str], DocumentView] = {}
     media: dict[str, Path] = {}
@@ -191,6 +188,9 @@ def _build(project, strict, pdf, variant, progress, cache, pool, fingerprint) ->
             for lang in project.languages
         ]
         views[(ed.lang, ed.doc.name)] = view
+    from .review import review_pages
+
+    outputs.update(review_pages(project))  # while the workers finish the PDFs
     if pool is not None:
         for rel, data in pool.results(progress):
             outputs[rel] = data
@@ -237,10 +237,6 @@ def _build(project, strict, pdf, variant, progress, cache, pool, fingerprint) ->
         for lang in project.languages:
             pages.append((alts[lang], alts))
     outputs["site/sitemap.xml"] = sitemap(pages, project.source_language).encode("utf-8")
-
-    from .review import review_pages
-
-    outputs.update(review_pages(project))
     progress("write dist/")
     staging = Staging(project.dist_dir)
     try:
@@ -252,7 +248,8 @@ def _build(project, strict, pdf, variant, progress, cache, pool, fingerprint) ->
             staging.copy(f"site/{asset}", project.templates_dir / asset)
         fonts = project.templates_dir / "fonts"
         for font in sorted(fonts.iterdir()) if fonts.is_dir() else ():
-            staging.copy(f"site/fonts/{font.name}", font)
+            if font.is_file():  # not fonts/print/: TrueType copies for the PDFs only
+                staging.copy(f"site/fonts/{font.name}", font)
         if not pdf:
             staging.keep("pdf")
             staging.keep("site/pdf")
