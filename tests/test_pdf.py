@@ -8,7 +8,7 @@ import subprocess
 import pikepdf
 import pytest
 
-from conftest import make_project
+from conftest import REPO, make_project
 from test_build import outline_titles, pdf_text
 
 
@@ -176,3 +176,21 @@ def test_local_image_is_embedded(tmp_path, run):
     with pikepdf.open(root / "dist/pdf/sample_brief.pdf") as pdf:
         figures = [e for k, e in struct_elements(pdf) if k == "/Figure"]
         assert any(str(f.get("/Alt", "")) == "A single dot" for f in figures)
+
+
+def test_print_fonts_are_the_woff2_fonts_decompressed():
+    """The PDFs load TrueType copies of the site's WOFF2 fonts (faster); they must hold the same font."""
+    from io import BytesIO
+
+    from fontTools.ttLib import woff2
+
+    fonts = REPO / "templates/fonts"
+    sources = sorted(fonts.glob("*.woff2"))
+    assert sources and sorted(p.stem for p in (fonts / "print").glob("*.ttf")) == [p.stem for p in sources]
+    for source in sources:
+        out = BytesIO()
+        woff2.decompress(BytesIO(source.read_bytes()), out)
+        assert (fonts / "print" / f"{source.stem}.ttf").read_bytes() == out.getvalue(), (
+            f"{source.name} changed: run python scripts/fonts.py")
+    css = (REPO / "templates/fonts-print.css").read_text(encoding="utf-8")
+    assert css.count("@font-face") == len(sources) and ".woff2" not in css
