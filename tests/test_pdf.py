@@ -194,3 +194,27 @@ def test_print_fonts_are_the_woff2_fonts_decompressed():
             f"{source.name} changed: run python scripts/fonts.py")
     css = (REPO / "templates/fonts-print.css").read_text(encoding="utf-8")
     assert css.count("@font-face") == len(sources) and ".woff2" not in css
+
+
+def test_worker_pool_returns_each_pdf_under_its_own_name_in_job_order(tmp_path):
+    """Jobs go to the workers longest first; results still come back in job order, each its own PDF."""
+    import datetime
+
+    from briefgen.pdf import PdfJob, PdfRenderer
+
+    pool = PdfRenderer(2)
+    sizes = {"short": 1, "long": 400, "middle": 60}
+    try:
+        for name, n in sizes.items():
+            body = "".join(f"<p>{name} paragraph {i}</p>" for i in range(n))
+            html = f'<html lang="en"><head><title>{name}</title></head><body><h1>{name}</h1>{body}</body></html>'
+            pool.submit(PdfJob(f"pdf/{name}.pdf", html, tmp_path, (tmp_path,), "pdf/ua-1",
+                               datetime.date(2024, 3, 14), name, "en"))
+        results = list(pool.results())
+    finally:
+        pool.close()
+    assert [rel for rel, _ in results] == [f"pdf/{name}.pdf" for name in sizes]
+    for rel, data in results:
+        path = tmp_path / rel.split("/")[1]
+        path.write_bytes(data)
+        assert pdf_text(path).split()[0] == path.stem
