@@ -179,16 +179,20 @@ def warm_up() -> None:
     _font_config()
 
 
+_FLUSH, _STOP = "flush", "stop"  # markers on the starter thread's queue
+
+
 class PdfRenderer:
     """Worker processes that render PDFs while the caller renders HTML; with one worker, jobs
-    render in this process, after the HTML.
+    render in this process, after the HTML. One renderer can serve many builds in turn (`serve`
+    keeps one, so its rebuilds find the workers warm): submit() the jobs, then results().
 
     The workers are forked from a forkserver that imports WeasyPrint once (``briefgen.pdfserver``),
     so the import is paid once, not once per worker. Forkserver rather than fork: a process whose
     Pango/GLib is initialised cannot be forked safely, and importing WeasyPrint initialises
     neither (only FontConfiguration does, in each worker). Starting the forkserver waits for that
     import, so a thread does it while this process loads the content; jobs submitted meanwhile
-    queue up and go to the pool in order as soon as it exists."""
+    queue up and go to the pool as soon as it exists."""
 
     def __init__(self, workers: int):
         import queue
@@ -197,9 +201,11 @@ class PdfRenderer:
         self.workers = workers
         self.pool = None  # the ProcessPoolExecutor, once the starter thread has made it
         self.parallel = workers > 1
+        self.broken = False  # a worker died: make a new renderer
         self.jobs: list[PdfJob] = []
-        self.futures: dict = {}  # rel -> Future
+        self.futures: dict = {}  # rel -> Future, written by the starter thread until a flush
         self._queue: queue.Queue = queue.Queue()
+        self._flushed = threading.Event()
         self._error: BaseException | None = None
         self._starter = None
         if self.parallel:
@@ -224,11 +230,16 @@ class PdfRenderer:
             batch = [self._queue.get()]
             while not self._queue.empty():
                 batch.append(self._queue.get_nowait())
-            done = None in batch
-            for job in sorted((j for j in batch if j is not None), key=lambda j: -len(j.html)):
+            jobs = [j for j in batch if isinstance(j, PdfJob)]
+            for job in sorted(jobs, key=lambda j: -len(j.html)):
                 if self._error is None:
-                    self.futures[job.rel] = self.pool.submit(run_job, job)
-            if done:
+                    try:
+                        self.futures[job.rel] = self.pool.submit(run_job, job)
+                    except BaseException as exc:  # the pool broke between builds
+                        self._error = exc
+            if _FLUSH in batch or _STOP in batch:
+                self._flushed.set()
+            if _STOP in batch:
                 return
 
     def submit(self, job: PdfJob) -> None:
@@ -238,24 +249,49 @@ class PdfRenderer:
             self._queue.put(job)
 
     def results(self, progress=lambda message: None):
-        """(rel, bytes) for every job, in job order; the first failure is raised."""
+        """(rel, bytes) for every job submitted since the last results(), in submission order; the
+        first failure is raised."""
+        from concurrent.futures.process import BrokenProcessPool
+
+        jobs, self.jobs = self.jobs, []
         if not self.parallel:
-            for job in self.jobs:
+            for job in jobs:
                 progress(f"PDF  {job.name}")
                 yield run_job(job)
             return
-        self._queue.put(None)
-        self._starter.join()
+        self._flushed.clear()
+        self._queue.put(_FLUSH)
+        self._flushed.wait()
+        futures, self.futures = self.futures, {}
         if self._error is not None:
+            self.broken = True
             raise self._error
-        for job in self.jobs:
-            rel, data = self.futures[job.rel].result()
-            progress(f"PDF  {job.name}")
-            yield rel, data
+        try:
+            for job in jobs:
+                rel, data = futures[job.rel].result()
+                progress(f"PDF  {job.name}")
+                yield rel, data
+        except BrokenProcessPool:
+            self.broken = True
+            raise
+        finally:
+            for future in futures.values():
+                future.cancel()  # after a failure: the rest of this build's jobs are not wanted
+
+    def discard(self) -> None:
+        """Drop the jobs of a build that stopped before collecting them; the renderer stays usable."""
+        self.jobs = []
+        if self.parallel and self._starter.is_alive():
+            self._flushed.clear()
+            self._queue.put(_FLUSH)
+            self._flushed.wait()
+        futures, self.futures = self.futures, {}
+        for future in futures.values():
+            future.cancel()
 
     def close(self) -> None:
-        if self._starter is not None:
-            self._queue.put(None)
+        if self._starter is not None and self._starter.is_alive():
+            self._queue.put(_STOP)
             self._starter.join()
         if self.pool is not None:
             for f in self.futures.values():

@@ -89,8 +89,11 @@ def page_path(lang: str, doc: str) -> str:
 
 
 def build(project: Project, strict: bool = False, pdf: bool = True, pdf_variant: str | None = None,
-          progress=None, use_cache: bool = True, workers: int | None = None) -> BuildResult:
-    """Build both languages of every document: site HTML and PDFs, swapped into dist/ at the end."""
+          progress=None, use_cache: bool = True, workers: int | None = None, renderer=None) -> BuildResult:
+    """Build both languages of every document: site HTML and PDFs, swapped into dist/ at the end.
+
+    `renderer`: a PdfRenderer kept by the caller across builds (`serve`), whose workers are warm;
+    by default each build starts its own and closes it."""
     progress = progress or (lambda message: None)
     variant = pdf_variant or project.pdf_variant
     cache = Cache(project, enabled=use_cache)
@@ -99,16 +102,18 @@ def build(project: Project, strict: bool = False, pdf: bool = True, pdf_variant:
         # nothing that goes into dist/ changed and dist/ is as the last build left it
         return BuildResult([], explain=[(rel, "reused: inputs unchanged") for rel in cache.pdfs()],
                            warnings=cache.warnings(), noop=True)
-    pool = None
-    if pdf:
+    pool = renderer if pdf else None
+    if pdf and pool is None:
         from .pdf import PdfRenderer
 
         pool = PdfRenderer(workers or os.cpu_count() or 1)  # starts importing WeasyPrint now, in parallel
     try:
         return _build(project, strict, pdf, variant, progress, cache, pool, fingerprint)
     finally:
-        if pool is not None:
+        if pool is not None and pool is not renderer:
             pool.close()
+        elif pool is not None:
+            pool.discard()  # whatever this build left uncollected (it failed part-way)
 
 
 def _build(project, strict, pdf, variant, progress, cache, pool, fingerprint) -> BuildResult:

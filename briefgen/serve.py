@@ -42,6 +42,7 @@ class Preview:
         self.generation = 0
         self.error: str | None = None
         self.lock = threading.Lock()
+        self.renderer = None  # PDF workers kept warm across rebuilds
 
     def build(self) -> None:
         from .lock import project_lock
@@ -49,13 +50,22 @@ class Preview:
 
         try:
             project: Project = load_project(self.root)
+            if self.pdf and self.renderer is None:
+                import os
+
+                from .pdf import PdfRenderer
+
+                self.renderer = PdfRenderer(os.cpu_count() or 1)
             with project_lock(project):
-                build(project, pdf=self.pdf)
+                build(project, pdf=self.pdf, renderer=self.renderer)
             error = None
         except BriefgenError as exc:
             error = exc.format(self.root)
         except Exception as exc:  # keep serving; show what went wrong
             error = f"internal error: {type(exc).__name__}: {exc}"
+        if self.renderer is not None and self.renderer.broken:  # a worker died: start afresh next time
+            self.renderer.close()
+            self.renderer = None
         with self.lock:
             self.error = error
             self.generation += 1
@@ -145,3 +155,5 @@ def serve(root: Path, port: int, pdf: bool, say) -> None:
     finally:
         stop.set()
         server.server_close()
+        if preview.renderer is not None:
+            preview.renderer.close()

@@ -121,3 +121,32 @@ def test_serial_and_parallel_builds_are_identical(proj, run, tmp_path):
     shutil.copytree(proj, parallel, ignore=shutil.ignore_patterns("dist", ".briefgen-cache"))
     assert run(parallel, "build", "--no-cache", "--jobs", "2").exit_code == 0
     assert contents(snapshot(serial)) == contents(snapshot(parallel))
+
+
+def test_a_renderer_kept_across_builds_gives_clean_build_outputs_and_survives_a_failure(proj, run, tmp_path):
+    """`serve` keeps one PdfRenderer for all its rebuilds: a failed PDF must not leak into the next build."""
+    from briefgen.config import load_project
+    from briefgen.errors import BuildError
+    from briefgen.pdf import PdfRenderer
+    from briefgen.pipeline import build
+
+    renderer = PdfRenderer(2)
+    css = proj / "templates/print.css"
+    good = css.read_text(encoding="utf-8")
+    try:
+        css.write_text(good + '\nbody { background: url("missing.png"); }\n', encoding="utf-8")
+        with pytest.raises(BuildError, match="missing.png"):
+            build(load_project(proj), renderer=renderer)
+        css.write_text(good, encoding="utf-8")
+        CHANGES["spanish msgstr"][0](proj)
+        build(load_project(proj), renderer=renderer)
+        CHANGES["english paragraph"][0](proj)
+        result = build(load_project(proj), renderer=renderer)
+        assert sorted(rel for rel, why in result.explain if why.startswith("rebuilt")) == [
+            "pdf/sample_brief.pdf", "pdf/sample_brief_es.pdf"]
+    finally:
+        renderer.close()
+    clean = tmp_path / "clean"
+    shutil.copytree(proj, clean, ignore=shutil.ignore_patterns("dist", ".briefgen-cache"))
+    assert run(clean, "build", "--no-cache").exit_code == 0
+    assert contents(snapshot(proj)) == contents(snapshot(clean))
