@@ -2,19 +2,19 @@
 from __future__ import annotations
 
 import datetime as _dt
-import logging
-import mimetypes
 import os
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
-from urllib.request import url2pathname
 
 from .errors import BuildError, Location
 
 
 def _fetcher_class():
+    import mimetypes
+    from urllib.parse import unquote, urlsplit
+    from urllib.request import url2pathname
+
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     class ProjectFetcher(URLFetcher):
@@ -54,17 +54,22 @@ def creation_stamp(date: _dt.date) -> str:
     return f"{date.isoformat()}T00:00:00Z"
 
 
-class _Failures(logging.Handler):
-    """Collects WeasyPrint's 'Failed to load ...' warnings, which it would otherwise skip over."""
+def _failures():
+    """A logging handler that collects WeasyPrint's 'Failed to load ...' warnings, which it would
+    otherwise skip over."""
+    import logging
 
-    def __init__(self):
-        super().__init__(logging.WARNING)
-        self.messages: list[str] = []
+    class Failures(logging.Handler):
+        def __init__(self):
+            super().__init__(logging.WARNING)
+            self.messages: list[str] = []
 
-    def emit(self, record):
-        message = record.getMessage()
-        if message.startswith("Failed to load"):
-            self.messages.append(message.splitlines()[0])
+        def emit(self, record):
+            message = record.getMessage()
+            if message.startswith("Failed to load"):
+                self.messages.append(message.splitlines()[0])
+
+    return Failures()
 
 
 @contextmanager
@@ -107,7 +112,9 @@ def render_pdf(html: str, base_dir: Path, roots: tuple[Path, ...], variant: str,
 
     fetcher = _fetcher_class()(roots)
     options = {"pdf_variant": variant, "pdf_tags": True, "uncompressed_pdf": False}
-    failures = _Failures()
+    import logging
+
+    failures = _failures()
     logger = logging.getLogger("weasyprint")
     logger.addHandler(failures)
     try:
@@ -179,6 +186,27 @@ def warm_up() -> None:
     _font_config()
 
 
+@contextmanager
+def _no_main_module():
+    """Workers started in this block do not re-run the main module.
+
+    multiprocessing makes every forkserver/spawn child import the parent's `__main__` (the
+    `briefgen` script, `python -m briefgen.cli`, or a user's build.py) before its first task: about
+    40 ms of start-up per worker for nothing, since workers only need briefgen.pdf, and a crash when
+    the main module has no file (`python -` reading stdin). A blank `__main__` while the workers
+    start leaves the real module untouched."""
+    import sys
+    import types
+
+    main = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        if main is not None:
+            sys.modules["__main__"] = main
+
+
 _FLUSH, _STOP = "flush", "stop"  # markers on the starter thread's queue
 
 
@@ -220,8 +248,9 @@ class PdfRenderer:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(["briefgen.pdfserver"])
             self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
-            for _ in range(self.workers):
-                self.pool.submit(warm_up)
+            with _no_main_module():
+                for _ in range(self.workers):  # starts every worker now (they start on demand)
+                    self.pool.submit(warm_up)
         except BaseException as exc:  # reported to the caller by results()
             self._error = exc
         while True:

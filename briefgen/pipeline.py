@@ -193,21 +193,9 @@ def _build(project, strict, pdf, variant, progress, cache, pool, fingerprint) ->
             for lang in project.languages
         ]
         views[(ed.lang, ed.doc.name)] = view
-    from .review import review_pages
 
-    outputs.update(review_pages(project))  # while the workers finish the PDFs
-    if pool is not None:
-        for rel, data in pool.results(progress):
-            outputs[rel] = data
-            cache.store(rel, pdf_parts[rel], data)
-    for (lang, name), pdf_name in pdf_names.items():
-        data = outputs[f"pdf/{pdf_name}"]
-        outputs[f"site/pdf/{pdf_name}"] = data
-        views[(lang, name)].pdf = PdfLink(
-            f"../../pdf/{pdf_name}", project.site_url + f"pdf/{pdf_name}", len(data),
-            size_text(len(data), views[(lang, name)].locale),
-        )
-    for (lang, name), view in views.items():
+    def document_page(lang: str, name: str) -> None:
+        view = views[(lang, name)]
         source = views[(project.source_language, name)]
         if lang == project.source_language:
             others = [(v.lang, v.canonical, v.title_text) for (l2, n2), v in views.items() if n2 == name and l2 != lang]
@@ -215,6 +203,44 @@ def _build(project, strict, pdf, variant, progress, cache, pool, fingerprint) ->
             others = [(source.lang, source.canonical, source.title_text)]
         view.json_ld = json_ld(view, others)
         outputs[f"site/{page_path(lang, name)}"] = render_template(envs[lang], "document.html", doc=view).encode("utf-8")
+
+    edition_of = {f"pdf/{pdf_name}": key for key, pdf_name in pdf_names.items()}
+
+    def with_pdf(rel: str, data: bytes) -> None:
+        """A PDF is ready: publish it on the site and render its edition's page, which links it."""
+        lang, name = edition_of[rel]
+        outputs[f"site/{rel}"] = data
+        views[(lang, name)].pdf = PdfLink(
+            f"../../{rel}", project.site_url + rel, len(data), size_text(len(data), views[(lang, name)].locale),
+        )
+        document_page(lang, name)
+
+    # Everything that does not wait for a PDF is rendered while the workers render them.
+    for key in views:
+        if key not in pdf_names:
+            document_page(*key)
+    for rel in edition_of:
+        if rel in outputs:  # from the cache
+            with_pdf(rel, outputs[rel])
+    src_env = envs[project.source_language]
+    generator = views[(project.source_language, project.documents[0])].generator
+    outputs["site/404.html"] = render_template(
+        src_env, "404.html", lang=project.source_language, root_href=project.site_url, generator=generator,
+    ).encode("utf-8")
+    pages = [(project.site_url, {project.source_language: project.site_url})]
+    for name in project.documents:
+        alts = {lang: project.site_url + f"{lang}/{name}/" for lang in project.languages}
+        for lang in project.languages:
+            pages.append((alts[lang], alts))
+    outputs["site/sitemap.xml"] = sitemap(pages, project.source_language).encode("utf-8")
+    from .review import review_pages
+
+    outputs.update(review_pages(project))
+    if pool is not None:
+        for rel, data in pool.results(progress):
+            outputs[rel] = data
+            cache.store(rel, pdf_parts[rel], data)
+            with_pdf(rel, data)
 
     entries = []
     for name in project.documents:
@@ -227,21 +253,10 @@ def _build(project, strict, pdf, variant, progress, cache, pool, fingerprint) ->
                 v.pdf.size_text if v.pdf else None,
             ))
         entries.append(DocumentEntry(name, eds))
-    src_env = envs[project.source_language]
     outputs["site/index.html"] = render_template(
         src_env, "index.html", documents=entries, site_url=project.site_url, languages=project.languages,
-        lang=project.source_language, generator=views[(project.source_language, project.documents[0])].generator,
+        lang=project.source_language, generator=generator,
     ).encode("utf-8")
-    outputs["site/404.html"] = render_template(
-        src_env, "404.html", lang=project.source_language, root_href=project.site_url,
-        generator=views[(project.source_language, project.documents[0])].generator,
-    ).encode("utf-8")
-    pages = [(project.site_url, {project.source_language: project.site_url})]
-    for name in project.documents:
-        alts = {lang: project.site_url + f"{lang}/{name}/" for lang in project.languages}
-        for lang in project.languages:
-            pages.append((alts[lang], alts))
-    outputs["site/sitemap.xml"] = sitemap(pages, project.source_language).encode("utf-8")
     progress("write dist/")
     staging = Staging(project.dist_dir)
     try:

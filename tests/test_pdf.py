@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import sys
 
 import pikepdf
 import pytest
@@ -218,3 +219,20 @@ def test_worker_pool_returns_each_pdf_under_its_own_name_in_job_order(tmp_path):
         path = tmp_path / rel.split("/")[1]
         path.write_bytes(data)
         assert pdf_text(path).split()[0] == path.stem
+
+
+def test_workers_do_not_rerun_the_main_module(tmp_path):
+    """A build driven by a script read from stdin (no file): workers must not try to import it."""
+    root = make_project(tmp_path / "proj")
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from briefgen.config import load_project\n"
+        "from briefgen.pipeline import build\n"
+        "print('main module ran in', 'worker' if __name__ != '__main__' else 'main')\n"
+        f"build(load_project(Path({str(root)!r})), workers=2)\n"
+    )
+    out = subprocess.run([sys.executable, "-"], input=script, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.count("main module ran in") == 1
+    assert (root / "dist/pdf/sample_brief.pdf").read_bytes().startswith(b"%PDF-")
