@@ -104,9 +104,12 @@ def build(project: Project, strict: bool = False, pdf: bool = True, pdf_variant:
                            warnings=cache.warnings(), noop=True)
     pool = renderer if pdf else None
     if pdf and pool is None:
+        from . import zygote
         from .pdf import PdfRenderer
 
-        pool = PdfRenderer(workers or os.cpu_count() or 1)  # starts importing WeasyPrint now, in parallel
+        count = workers or os.cpu_count() or 1
+        # Workers start importing WeasyPrint now, while this process loads and renders the content.
+        pool = zygote.ForkRenderer(count) if count > 1 and zygote.usable() else PdfRenderer(count)
     try:
         return _build(project, strict, pdf, variant, progress, cache, pool, fingerprint)
     finally:

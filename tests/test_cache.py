@@ -148,5 +148,6 @@ def test_a_renderer_kept_across_builds_gives_clean_build_outputs_and_survives_a_
         renderer.close()
     clean = tmp_path / "clean"
     shutil.copytree(proj, clean, ignore=shutil.ignore_patterns("dist", ".briefgen-cache"))
-    assert run(clean, "build", "--no-cache").exit_code == 0
+    result = run(clean, "build", "--no-cache")
+    assert result.exit_code == 0, result.output
     assert contents(snapshot(proj)) == contents(snapshot(clean))

@@ -1,0 +1,250 @@
+"""PDF workers forked straight from the build: the quickest way to have WeasyPrint ready.
+
+`briefgen build` forks one child (the zygote) as soon as it knows it has something to render, while
+this process is still single-threaded and has not touched Pango. The zygote imports WeasyPrint
+once, forks the other workers from itself, then works as the first of them. Compared with
+multiprocessing's forkserver this saves starting two interpreters (the forkserver and its
+resource tracker) and the per-worker start-up protocol: about 0.1 s before the first PDF starts.
+
+Each worker talks to this process over its own socket: it says when it is ready, then receives
+one job at a time and sends back the PDF or the error. A thread per worker hands it the longest
+job waiting, so that the last PDF to finish is a short one. Workers ignore Ctrl+C (this process
+handles it) and exit when their socket closes, so they never outlive the build for long.
+
+Used only where forking is safe: Linux, one thread. `serve` and threaded callers use PdfRenderer.
+"""
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import socket
+import struct
+import sys
+import threading
+
+from .errors import BriefgenError
+
+_HEADER = struct.Struct("!Q")
+
+
+def usable() -> bool:
+    """Forking this process is safe: Linux, a single thread, and WeasyPrint (Pango, fontconfig) not
+    loaded here yet, as in `briefgen build`; a process that rendered PDFs itself must not fork."""
+    return (sys.platform.startswith("linux") and hasattr(os, "fork") and threading.active_count() == 1
+            and "weasyprint" not in sys.modules)
+
+
+def _send(sock: socket.socket, obj) -> None:
+    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    sock.sendall(_HEADER.pack(len(data)) + data)
+
+
+def _recv_exact(sock: socket.socket, size: int) -> bytes:
+    parts, left = [], size
+    while left:
+        chunk = sock.recv(min(left, 1 << 20))
+        if not chunk:
+            raise EOFError
+        parts.append(chunk)
+        left -= len(chunk)
+    return b"".join(parts)
+
+
+def _recv(sock: socket.socket):
+    (size,) = _HEADER.unpack(_recv_exact(sock, _HEADER.size))
+    return pickle.loads(_recv_exact(sock, size))
+
+
+def _picklable(exc: BaseException) -> BaseException:
+    try:
+        pickle.dumps(exc)
+        return exc
+    except Exception:
+        return RuntimeError(f"{type(exc).__name__}: {exc}")
+
+
+def _work(sock: socket.socket) -> None:
+    """A worker's life: set up fonts, say ready, render jobs until the socket closes."""
+    from .pdf import run_job, warm_up
+
+    warm_up()
+    _send(sock, ("ready", os.getpid()))
+    while True:
+        try:
+            job = _recv(sock)
+        except (EOFError, OSError):
+            return
+        try:
+            reply = ("ok", run_job(job)[1])
+        except BaseException as exc:  # sent back; the build reports it
+            reply = ("error", _picklable(exc))
+        try:
+            _send(sock, reply)
+        except OSError:
+            return
+
+
+def _zygote(socks: list[socket.socket]) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is for the build process
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the workers forked below reap themselves
+    from . import pdfserver  # noqa: F401  (imports WeasyPrint once, for every worker)
+
+    for i in range(1, len(socks)):
+        if os.fork() == 0:
+            for j, s in enumerate(socks):
+                if j != i:
+                    s.close()
+            _exit_after(_work, socks[i])
+    for s in socks[1:]:
+        s.close()
+    _work(socks[0])
+    try:  # leave after the workers forked above, so that the build finds them all gone once this one is
+        while True:
+            os.wait()
+    except ChildProcessError:
+        pass
+
+
+def _exit_after(func, *args) -> None:
+    """Run func in a forked child and leave without returning into the parent's code."""
+    code = 0
+    try:
+        func(*args)
+    except BaseException:
+        code = 1
+    finally:
+        try:
+            from .pdf import clean_up
+
+            clean_up()
+        finally:
+            os._exit(code)
+
+
+class WorkerDied(BriefgenError):
+    """A worker process vanished (killed, out of memory); nothing was written."""
+
+    exit_code = 3
+
+
+class ForkRenderer:
+    """Same interface as pdf.PdfRenderer, for one build."""
+
+    parallel = True
+
+    def __init__(self, workers: int):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pairs = [socket.socketpair() for _ in range(workers)]
+        pid = os.fork()
+        if pid == 0:
+            for ours, _ in pairs:
+                ours.close()
+            _exit_after(_zygote, [theirs for _, theirs in pairs])
+        self.pid = pid
+        self.socks = []
+        for ours, theirs in pairs:
+            theirs.close()
+            self.socks.append(ours)
+        self.broken = False
+        self.jobs: list = []
+        self._pending: list = []
+        self._results: dict = {}
+        self._pids: list[int] = []
+        self._busy = 0
+        self._closing = False
+        self._cond = threading.Condition()
+        self._threads = [threading.Thread(target=self._feed, args=(s,), daemon=True, name="briefgen-pdf-worker")
+                         for s in self.socks]
+        for t in self._threads:
+            t.start()
+
+    def _feed(self, sock: socket.socket) -> None:
+        try:
+            _, pid = _recv(sock)  # ready: WeasyPrint imported, fonts set up
+        except (EOFError, OSError, pickle.UnpicklingError):
+            return self._died(None)
+        with self._cond:
+            self._pids.append(pid)
+        while True:
+            with self._cond:
+                while not self._pending and not self._closing:
+                    self._cond.wait()
+                if self._closing:
+                    return
+                job = max(self._pending, key=lambda j: len(j.html))  # the longest waiting
+                self._pending.remove(job)
+                self._busy += 1
+            try:
+                _send(sock, job)
+                status, payload = _recv(sock)
+            except (EOFError, OSError, pickle.UnpicklingError):
+                return self._died(job)
+            with self._cond:
+                self._busy -= 1
+                self._results[job.rel] = (status, payload)
+                self._cond.notify_all()
+
+    def _died(self, job) -> None:
+        with self._cond:
+            if not self._closing:
+                self.broken = True
+                error = WorkerDied("a PDF worker process stopped unexpectedly (killed, or out of memory?); "
+                                   "dist/ is unchanged; run the build again")
+                for j in [job, *self._pending] if job else list(self._pending):
+                    self._results[j.rel] = ("error", error)
+                self._pending.clear()
+            self._cond.notify_all()
+
+    def submit(self, job) -> None:
+        with self._cond:
+            self.jobs.append(job)
+            if self.broken:
+                self._results[job.rel] = ("error", WorkerDied("a PDF worker process stopped unexpectedly"))
+            else:
+                self._pending.append(job)
+            self._cond.notify_all()
+
+    def results(self, progress=lambda message: None):
+        jobs, self.jobs = self.jobs, []
+        for job in jobs:
+            with self._cond:
+                while job.rel not in self._results:
+                    self._cond.wait()
+                status, payload = self._results.pop(job.rel)
+            if status == "error":
+                raise payload
+            progress(f"PDF  {job.name}")
+            yield job.rel, payload
+
+    def discard(self) -> None:
+        with self._cond:
+            self._pending.clear()
+            self.jobs = []
+
+    def close(self) -> None:
+        with self._cond:
+            self._closing = True
+            unfinished = self._busy > 0 or bool(self._pending) or len(self._pids) < len(self.socks)
+            pids = list(self._pids)
+            self._pending.clear()
+            self._cond.notify_all()
+        if unfinished:  # the build stopped early: the PDFs in progress are not wanted
+            for pid in {self.pid, *pids}:  # SIGTERM: they remove their font folders and leave
+                try:
+                    os.kill(pid, signal.SIGTERM)
+                except OSError:
+                    pass
+        for sock in self.socks:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            sock.close()
+        for t in self._threads:
+            t.join()
+        try:
+            os.waitpid(self.pid, 0)
+        except ChildProcessError:
+            pass

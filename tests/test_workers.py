@@ -1,0 +1,148 @@
+"""PDF worker processes: forked from the build, fast to start, and never left behind.
+
+A process may fork workers only before it loads WeasyPrint, and the test process has long loaded it,
+so each scenario runs in a fresh interpreter (`python tests/test_workers.py <scenario> <folder>`)
+and reports what it saw as JSON.
+"""
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+
+
+def job(folder: Path, name: str, paragraphs: int):
+    from briefgen.pdf import PdfJob
+
+    body = "".join(f"<p>{name} paragraph {i} about accounts for survivors.</p>" for i in range(paragraphs))
+    font = folder / "font.ttf"
+    if not font.exists():
+        font.write_bytes((REPO / "templates/fonts/print/source-sans-3-latin-400-normal.ttf").read_bytes())
+    style = '@font-face { font-family: Vendored; src: url("font.ttf"); } body { font-family: Vendored; }'
+    html = (f'<html lang="en"><head><title>{name}</title><style>{style}</style></head>'
+            f'<body><h1>{name}</h1>{body}</body></html>')
+    return PdfJob(f"pdf/{name}.pdf", html, folder, (folder,), "pdf/ua-1", datetime.date(2024, 3, 14), name, "en")
+
+
+def alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def gone(pids, seconds=5.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while any(alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return not any(alive(p) for p in pids)
+
+
+def wait_ready(renderer, count: int) -> list[int]:
+    deadline = time.monotonic() + 60
+    while len(renderer._pids) < count:
+        assert time.monotonic() < deadline, "workers never became ready"
+        time.sleep(0.05)
+    return list(renderer._pids)
+
+
+def scenario(name: str, folder: Path) -> dict:
+    from briefgen import zygote
+
+    assert zygote.usable(), "a fresh interpreter must be able to fork workers"
+    fonts = lambda: len(list(folder.glob("weasyprint-*/*")))  # noqa: E731
+    renderer = zygote.ForkRenderer(2)
+    pids = wait_ready(renderer, 2)
+    seen: dict = {"zygote": renderer.pid, "workers": pids}
+    if name == "order":
+        for doc, n in (("short", 1), ("long", 300), ("middle", 40)):
+            renderer.submit(job(folder, doc, n))
+        results = list(renderer.results())
+        seen["rels"] = [rel for rel, _ in results]
+        seen["sizes"] = [len(data) for _, data in results]
+        seen["pdf"] = all(data.startswith(b"%PDF-") for _, data in results)
+        renderer.close()
+    elif name == "killed":
+        renderer.submit(job(folder, "big", 4000))
+        renderer.submit(job(folder, "also-big", 4000))
+        time.sleep(0.5)
+        for pid in pids:
+            os.kill(pid, signal.SIGKILL)
+        try:
+            list(renderer.results())
+        except zygote.WorkerDied as exc:
+            seen["error"] = str(exc)
+        start = time.monotonic()
+        renderer.close()
+        seen["close seconds"] = time.monotonic() - start
+    elif name == "early-close":
+        renderer.submit(job(folder, "big", 4000))
+        deadline = time.monotonic() + 30
+        while not fonts() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        seen["fonts while rendering"] = fonts()
+        start = time.monotonic()
+        renderer.close()  # the build failed elsewhere: the PDF in progress is not wanted
+        seen["close seconds"] = time.monotonic() - start
+    seen["gone"] = gone([renderer.pid, *pids])
+    seen["fonts left"] = fonts()
+    return seen
+
+
+def run_scenario(name: str, tmp_path: Path) -> dict:
+    out = subprocess.run([sys.executable, __file__, name, str(tmp_path)], capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "TMPDIR": str(tmp_path)})  # WeasyPrint's font folders go here
+    assert out.returncode == 0, out.stderr[-3000:]
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forked workers are Linux-only")
+
+
+def test_results_come_back_in_job_order_and_workers_leave_with_the_build(tmp_path):
+    seen = run_scenario("order", tmp_path)
+    assert seen["rels"] == ["pdf/short.pdf", "pdf/long.pdf", "pdf/middle.pdf"] and seen["pdf"]
+    assert seen["sizes"][1] > seen["sizes"][2] > seen["sizes"][0]  # each PDF came back under its own name
+    assert seen["gone"] and seen["fonts left"] == 0
+
+
+def test_a_killed_worker_is_a_clear_error_not_a_hang(tmp_path):
+    seen = run_scenario("killed", tmp_path)
+    assert "a PDF worker process stopped unexpectedly" in seen["error"] and "run the build again" in seen["error"]
+    assert seen["close seconds"] < 5 and seen["gone"]
+
+
+def test_closing_early_stops_the_workers_and_removes_their_font_folders(tmp_path):
+    seen = run_scenario("early-close", tmp_path)
+    assert seen["fonts while rendering"] > 0  # so "fonts left" below means something
+    assert seen["close seconds"] < 5 and seen["gone"] and seen["fonts left"] == 0
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_build_leaves_no_font_folders_in_the_temporary_directory(tmp_path, jobs):
+    sys.path.insert(0, str(HERE))
+    from conftest import make_project
+
+    root = make_project(tmp_path / "proj")
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    out = subprocess.run([sys.executable, "-m", "briefgen.cli", "--project", str(root), "-q", "build", "--jobs", jobs],
+                         capture_output=True, text=True, env={**os.environ, "TMPDIR": str(tmp)}, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert (root / "dist/pdf/sample_brief_es.pdf").exists()
+    assert not list(tmp.iterdir())
+
+
+if __name__ == "__main__":
+    print(json.dumps(scenario(sys.argv[1], Path(sys.argv[2]))))
