@@ -2,7 +2,7 @@
 """`python build.py [options]` is `briefgen build [options]`."""
 import sys
 
-from briefgen.cli import main
+from briefgen.cli import run
 
 if __name__ == "__main__":
-    sys.exit(main(["build", *sys.argv[1:]]))
+    run(["build", *sys.argv[1:]])
