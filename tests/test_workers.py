@@ -129,19 +129,27 @@ def test_closing_early_stops_the_workers_and_removes_their_font_folders(tmp_path
     assert seen["close seconds"] < 5 and seen["gone"] and seen["fonts left"] == 0
 
 
-@pytest.mark.parametrize("jobs", ["1", "2"])
-def test_a_build_leaves_no_font_folders_in_the_temporary_directory(tmp_path, jobs):
+def test_forked_workers_build_what_a_serial_build_builds_and_leave_no_font_folders(tmp_path):
+    """`briefgen build` as a command (a fresh process: the zygote path) against `--jobs 1`."""
+    import shutil
+
     sys.path.insert(0, str(HERE))
     from conftest import make_project
 
-    root = make_project(tmp_path / "proj")
-    tmp = tmp_path / "tmp"
-    tmp.mkdir()
-    out = subprocess.run([sys.executable, "-m", "briefgen.cli", "--project", str(root), "-q", "build", "--jobs", jobs],
-                         capture_output=True, text=True, env={**os.environ, "TMPDIR": str(tmp)}, timeout=120)
-    assert out.returncode == 0, out.stderr
-    assert (root / "dist/pdf/sample_brief_es.pdf").exists()
-    assert not list(tmp.iterdir())
+    trees = {}
+    for jobs in ("1", "2"):
+        root = make_project(tmp_path / f"proj{jobs}")
+        tmp = tmp_path / f"tmp{jobs}"
+        tmp.mkdir()
+        out = subprocess.run([sys.executable, "-m", "briefgen.cli", "--project", str(root), "build", "--jobs", jobs],
+                             capture_output=True, text=True, env={**os.environ, "TMPDIR": str(tmp)}, timeout=120)
+        assert out.returncode == 0, out.stderr
+        assert "PDF  es/brief" in out.stderr
+        assert not list(tmp.iterdir())  # WeasyPrint's font folders removed by every worker
+        trees[jobs] = {p.relative_to(root).as_posix(): p.read_bytes() for p in (root / "dist").rglob("*") if p.is_file()}
+        shutil.rmtree(root / ".briefgen-cache")
+    assert any(k.endswith("sample_brief_es.pdf") for k in trees["2"])
+    assert trees["1"] == trees["2"]
 
 
 if __name__ == "__main__":
