@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Make the print fonts: the vendored WOFF2 files (templates/fonts/) decompressed to TrueType
-(templates/fonts/print/).
+(templates/fonts/print/), and templates/fonts-print.css, which is templates/fonts.css pointing at them.
 
     python scripts/fonts.py          # write them
     python scripts/fonts.py --check  # exit 1 if a print font is missing or differs
@@ -18,7 +18,18 @@ from pathlib import Path
 
 from fontTools.ttLib import woff2
 
-FONTS = Path(__file__).resolve().parent.parent / "templates" / "fonts"
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+FONTS = TEMPLATES / "fonts"
+
+
+def print_css(screen_css: str) -> str:
+    """fonts.css with each WOFF2 source replaced by its TrueType copy."""
+    import re
+
+    body = re.sub(r'url\("fonts/([^"/]+)\.woff2"\) format\("woff2"\)', r'url("fonts/print/\1.ttf") format("truetype")',
+                  screen_css.split("\n", 1)[1])
+    return ("/* The vendored fonts as TrueType, for the PDFs. Made by scripts/fonts.py from fonts.css: "
+            "edit that, then run the script. */\n" + body)
 
 
 def truetype(source: Path) -> bytes:
@@ -39,8 +50,14 @@ def main() -> int:
         if not check:
             target.parent.mkdir(exist_ok=True)
             target.write_bytes(data)
+    css = TEMPLATES / "fonts-print.css"
+    wanted = print_css((TEMPLATES / "fonts.css").read_text(encoding="utf-8"))
+    if not css.is_file() or css.read_text(encoding="utf-8") != wanted:
+        stale.append(css)
+        if not check:
+            css.write_text(wanted, encoding="utf-8")
     for target in stale:
-        print(f"{target.relative_to(FONTS.parent.parent)}: {'out of date' if check else 'written'}")
+        print(f"{target.relative_to(TEMPLATES.parent)}: {'out of date' if check else 'written'}")
     return 1 if check and stale else 0
 
 

@@ -179,22 +179,26 @@ def test_local_image_is_embedded(tmp_path, run):
         assert any(str(f.get("/Alt", "")) == "A single dot" for f in figures)
 
 
-def test_print_fonts_are_the_woff2_fonts_decompressed():
-    """The PDFs load TrueType copies of the site's WOFF2 fonts (faster); they must hold the same font."""
-    from io import BytesIO
-
-    from fontTools.ttLib import woff2
-
+def test_print_fonts_are_the_woff2_fonts_decompressed(tmp_path):
+    """The PDFs load TrueType copies of the site's WOFF2 fonts (faster); they must hold the same fonts,
+    and fonts-print.css must be fonts.css pointing at them. scripts/fonts.py --check says so, and
+    notices a changed copy."""
+    script = [sys.executable, str(REPO / "scripts/fonts.py"), "--check"]
+    out = subprocess.run(script, capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout
     fonts = REPO / "templates/fonts"
-    sources = sorted(fonts.glob("*.woff2"))
-    assert sources and sorted(p.stem for p in (fonts / "print").glob("*.ttf")) == [p.stem for p in sources]
-    for source in sources:
-        out = BytesIO()
-        woff2.decompress(BytesIO(source.read_bytes()), out)
-        assert (fonts / "print" / f"{source.stem}.ttf").read_bytes() == out.getvalue(), (
-            f"{source.name} changed: run python scripts/fonts.py")
+    assert len(list((fonts / "print").glob("*.ttf"))) == len(list(fonts.glob("*.woff2"))) == 7
     css = (REPO / "templates/fonts-print.css").read_text(encoding="utf-8")
-    assert css.count("@font-face") == len(sources) and ".woff2" not in css
+    assert css.count('format("truetype")') == 7 and ".woff2" not in css
+    copy = tmp_path / "repo"  # a stale copy is reported
+    shutil.copytree(REPO / "templates", copy / "templates")
+    shutil.copytree(REPO / "scripts", copy / "scripts")
+    ttf = next((copy / "templates/fonts/print").glob("*.ttf"))
+    data = bytearray(ttf.read_bytes())
+    data[1000] ^= 0xFF
+    ttf.write_bytes(bytes(data))
+    out = subprocess.run([sys.executable, str(copy / "scripts/fonts.py"), "--check"], capture_output=True, text=True)
+    assert out.returncode == 1 and f"templates/fonts/print/{ttf.name}: out of date" in out.stdout
 
 
 def test_worker_pool_returns_each_pdf_under_its_own_name_in_job_order(tmp_path):
