@@ -152,5 +152,22 @@ def test_forked_workers_build_what_a_serial_build_builds_and_leave_no_font_folde
     assert trees["1"] == trees["2"]
 
 
+def test_an_error_in_a_forked_worker_is_reported_located_and_writes_nothing(tmp_path):
+    sys.path.insert(0, str(HERE))
+    from conftest import make_project
+
+    root = make_project(tmp_path / "proj")
+    command = [sys.executable, "-m", "briefgen.cli", "--project", str(root), "build", "--jobs", "2"]
+    assert subprocess.run(command, capture_output=True, timeout=120).returncode == 0
+    before = {p: p.read_bytes() for p in (root / "dist").rglob("*") if p.is_file()}
+    css = root / "templates/print.css"
+    css.write_text(css.read_text(encoding="utf-8") + '\nh1 { background: url("missing.png"); }\n', encoding="utf-8")
+    out = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 2, out.stderr
+    assert "templates/print.css: error:" in out.stderr and "missing.png' does not exist" in out.stderr
+    assert "Traceback" not in out.stderr
+    assert {p: p.read_bytes() for p in (root / "dist").rglob("*") if p.is_file()} == before
+
+
 if __name__ == "__main__":
     print(json.dumps(scenario(sys.argv[1], Path(sys.argv[2]))))
