@@ -106,6 +106,18 @@ def _zygote(socks: list[socket.socket]) -> None:
         pass
 
 
+def _close_inherited_files(keep: set[int]) -> None:
+    """Close what the zygote inherited from the build, above all the project lock (an flock is
+    held while any process has its file open) and the staging files: workers must not keep them."""
+    for name in os.listdir("/proc/self/fd"):
+        fd = int(name)
+        if fd not in keep:
+            try:
+                os.close(fd)
+            except OSError:  # the listing's own descriptor, already gone
+                pass
+
+
 def _exit_after(func, *args) -> None:
     """Run func in a forked child and leave without returning into the parent's code."""
     code = 0
@@ -141,6 +153,7 @@ class ForkRenderer:
         if pid == 0:
             for ours, _ in pairs:
                 ours.close()
+            _close_inherited_files(keep={0, 1, 2, *(theirs.fileno() for _, theirs in pairs)})
             _exit_after(_zygote, [theirs for _, theirs in pairs])
         self.pid = pid
         self.socks = []

@@ -62,6 +62,11 @@ def scenario(name: str, folder: Path) -> dict:
 
     assert zygote.usable(), "a fresh interpreter must be able to fork workers"
     fonts = lambda: len(list(folder.glob("weasyprint-*/*")))  # noqa: E731
+    if name == "lock":  # the build holds the project lock while it forks
+        import fcntl
+
+        lock = os.open(folder / "lock", os.O_RDWR | os.O_CREAT)
+        fcntl.flock(lock, fcntl.LOCK_EX)
     renderer = zygote.ForkRenderer(2)
     pids = wait_ready(renderer, 2)
     seen: dict = {"zygote": renderer.pid, "workers": pids}
@@ -86,6 +91,16 @@ def scenario(name: str, folder: Path) -> dict:
         start = time.monotonic()
         renderer.close()
         seen["close seconds"] = time.monotonic() - start
+    elif name == "lock":
+        os.close(lock)  # the build is over; its workers are still alive
+        other = os.open(folder / "lock", os.O_RDWR)
+        try:
+            fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            seen["lock free"] = True
+        except BlockingIOError:
+            seen["lock free"] = False
+        seen["workers alive"] = all(alive(p) for p in pids)
+        renderer.close()
     elif name == "early-close":
         renderer.submit(job(folder, "big", 4000))
         deadline = time.monotonic() + 30
@@ -121,6 +136,11 @@ def test_a_killed_worker_is_a_clear_error_not_a_hang(tmp_path):
     seen = run_scenario("killed", tmp_path)
     assert "a PDF worker process stopped unexpectedly" in seen["error"] and "run the build again" in seen["error"]
     assert seen["close seconds"] < 5 and seen["gone"]
+
+
+def test_workers_do_not_hold_the_project_lock(tmp_path):
+    seen = run_scenario("lock", tmp_path)
+    assert seen["workers alive"] and seen["lock free"]
 
 
 def test_closing_early_stops_the_workers_and_removes_their_font_folders(tmp_path):
