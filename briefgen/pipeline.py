@@ -109,7 +109,13 @@ def build(project: Project, strict: bool = False, pdf: bool = True, pdf_variant:
 
         count = workers or os.cpu_count() or 1
         # Workers start importing WeasyPrint now, while this process loads and renders the content.
-        pool = zygote.ForkRenderer(count) if count > 1 and zygote.usable() else PdfRenderer(count)
+        pool = None
+        if count > 1 and zygote.usable():
+            try:
+                pool = zygote.ForkRenderer(count)
+            except OSError:  # no fork now (process limit, memory): the pool below spawns instead
+                pool = None
+        pool = pool or PdfRenderer(count)
     try:
         return _build(project, strict, pdf, variant, progress, cache, pool, fingerprint)
     finally:

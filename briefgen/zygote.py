@@ -149,7 +149,13 @@ class ForkRenderer:
         sys.stdout.flush()
         sys.stderr.flush()
         pairs = [socket.socketpair() for _ in range(workers)]
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError:
+            for ours, theirs in pairs:
+                ours.close()
+                theirs.close()
+            raise
         if pid == 0:
             for ours, _ in pairs:
                 ours.close()
