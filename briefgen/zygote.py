@@ -68,7 +68,11 @@ def _work(sock: socket.socket) -> None:
     """A worker's life: set up fonts, say ready, render jobs until the socket closes."""
     from .pdf import run_job, warm_up
 
-    warm_up()
+    try:
+        warm_up()
+    except BaseException as exc:
+        _send(sock, ("failed", _picklable(exc)))
+        raise
     _send(sock, ("ready", os.getpid()))
     while True:
         try:
@@ -88,7 +92,15 @@ def _work(sock: socket.socket) -> None:
 def _zygote(socks: list[socket.socket]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is for the build process
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the workers forked below reap themselves
-    from . import pdfserver  # noqa: F401  (imports WeasyPrint once, for every worker)
+    try:
+        from . import pdfserver  # noqa: F401  (imports WeasyPrint once, for every worker)
+    except BaseException as exc:  # e.g. Pango missing: the build reports this, not "a worker died"
+        for sock in socks:
+            try:
+                _send(sock, ("failed", _picklable(exc)))
+            except OSError:
+                pass
+        raise
 
     for i in range(1, len(socks)):
         if os.fork() == 0:
@@ -167,6 +179,7 @@ class ForkRenderer:
             theirs.close()
             self.socks.append(ours)
         self.broken = False
+        self._failure: BaseException | None = None
         self.jobs: list = []
         self._pending: list = []
         self._results: dict = {}
@@ -181,11 +194,13 @@ class ForkRenderer:
 
     def _feed(self, sock: socket.socket) -> None:
         try:
-            _, pid = _recv(sock)  # ready: WeasyPrint imported, fonts set up
+            status, payload = _recv(sock)  # ready: WeasyPrint imported, fonts set up
         except (EOFError, OSError, pickle.UnpicklingError):
             return self._died(None)
+        if status != "ready":  # WeasyPrint could not start: every job fails with its reason
+            return self._died(None, payload)
         with self._cond:
-            self._pids.append(pid)
+            self._pids.append(payload)
         while True:
             with self._cond:
                 while not self._pending and not self._closing:
@@ -205,12 +220,13 @@ class ForkRenderer:
                 self._results[job.rel] = (status, payload)
                 self._cond.notify_all()
 
-    def _died(self, job) -> None:
+    def _died(self, job, reason: BaseException | None = None) -> None:
         with self._cond:
             if not self._closing:
                 self.broken = True
-                error = WorkerDied("a PDF worker process stopped unexpectedly (killed, or out of memory?); "
-                                   "dist/ is unchanged; run the build again")
+                error = reason or WorkerDied("a PDF worker process stopped unexpectedly (killed, or out of "
+                                             "memory?); dist/ is unchanged; run the build again")
+                self._failure = error
                 for j in [job, *self._pending] if job else list(self._pending):
                     self._results[j.rel] = ("error", error)
                 self._pending.clear()
@@ -220,7 +236,7 @@ class ForkRenderer:
         with self._cond:
             self.jobs.append(job)
             if self.broken:
-                self._results[job.rel] = ("error", WorkerDied("a PDF worker process stopped unexpectedly"))
+                self._results[job.rel] = ("error", self._failure)
             else:
                 self._pending.append(job)
             self._cond.notify_all()

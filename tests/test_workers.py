@@ -62,6 +62,23 @@ def scenario(name: str, folder: Path) -> dict:
 
     assert zygote.usable(), "a fresh interpreter must be able to fork workers"
     fonts = lambda: len(list(folder.glob("weasyprint-*/*")))  # noqa: E731
+    if name == "no-weasyprint":  # as if Pango were missing: importing WeasyPrint fails in the zygote
+
+        class Refuse:
+            def find_spec(self, fullname, path=None, target=None):
+                if fullname == "weasyprint":
+                    raise ImportError("cannot load library 'libpango-1.0-0' (test)")
+
+        sys.meta_path.insert(0, Refuse())
+        seen: dict = {}
+        renderer = zygote.ForkRenderer(2)
+        renderer.submit(job(folder, "doc", 3))
+        try:
+            list(renderer.results())
+        except ImportError as exc:
+            seen["error"] = str(exc)
+        renderer.close()
+        return seen
     if name == "lock":  # the build holds the project lock while it forks
         import fcntl
 
@@ -136,6 +153,11 @@ def test_a_killed_worker_is_a_clear_error_not_a_hang(tmp_path):
     seen = run_scenario("killed", tmp_path)
     assert "a PDF worker process stopped unexpectedly" in seen["error"] and "run the build again" in seen["error"]
     assert seen["close seconds"] < 5 and seen["gone"]
+
+
+def test_a_worker_that_cannot_start_reports_why(tmp_path):
+    seen = run_scenario("no-weasyprint", tmp_path)
+    assert seen["error"] == "cannot load library 'libpango-1.0-0' (test)"
 
 
 def test_workers_do_not_hold_the_project_lock(tmp_path):
