@@ -57,8 +57,10 @@ def _recv(sock: socket.socket):
 
 
 def _picklable(exc: BaseException) -> BaseException:
+    """exc if it survives a round trip through pickle (exceptions with extra required arguments do
+    not), else a RuntimeError with its text."""
     try:
-        pickle.dumps(exc)
+        pickle.loads(pickle.dumps(exc))
         return exc
     except Exception:
         return RuntimeError(f"{type(exc).__name__}: {exc}")
@@ -195,7 +197,7 @@ class ForkRenderer:
     def _feed(self, sock: socket.socket) -> None:
         try:
             status, payload = _recv(sock)  # ready: WeasyPrint imported, fonts set up
-        except (EOFError, OSError, pickle.UnpicklingError):
+        except Exception:
             return self._died(None)
         if status != "ready":  # WeasyPrint could not start: every job fails with its reason
             return self._died(None, payload)
@@ -213,8 +215,10 @@ class ForkRenderer:
             try:
                 _send(sock, job)
                 status, payload = _recv(sock)
-            except (EOFError, OSError, pickle.UnpicklingError):
+            except (EOFError, OSError):
                 return self._died(job)
+            except Exception as exc:  # a reply that cannot be read: this job failed, the worker lives on
+                status, payload = "error", RuntimeError(f"{job.name}: the PDF worker's reply is unreadable: {exc}")
             with self._cond:
                 self._busy -= 1
                 self._results[job.rel] = (status, payload)
@@ -246,7 +250,12 @@ class ForkRenderer:
         for job in jobs:
             with self._cond:
                 while job.rel not in self._results:
-                    self._cond.wait()
+                    if not any(t.is_alive() for t in self._threads):  # never wait for nobody
+                        self._results[job.rel] = ("error", self._failure or WorkerDied(
+                            "the PDF workers stopped before rendering every PDF; dist/ is unchanged; "
+                            "run the build again"))
+                        break
+                    self._cond.wait(timeout=1.0)
                 status, payload = self._results.pop(job.rel)
             if status == "error":
                 raise payload

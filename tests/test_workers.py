@@ -211,5 +211,21 @@ def test_an_error_in_a_forked_worker_is_reported_located_and_writes_nothing(tmp_
     assert {p: p.read_bytes() for p in (root / "dist").rglob("*") if p.is_file()} == before
 
 
+class TwoArgumentError(Exception):
+    def __init__(self, message, detail):
+        super().__init__(message)
+        self.detail = detail
+
+
+def test_an_error_that_pickle_cannot_rebuild_still_reaches_the_build():
+    """Pickling such an exception works; unpickling it in the build would fail (and once hung it)."""
+    from briefgen.zygote import _picklable
+
+    sent = _picklable(TwoArgumentError("layout failed", "page 3"))
+    assert type(sent) is RuntimeError and str(sent) == "TwoArgumentError: layout failed"
+    kept = _picklable(ValueError("bad image"))
+    assert type(kept) is ValueError
+
+
 if __name__ == "__main__":
     print(json.dumps(scenario(sys.argv[1], Path(sys.argv[2]))))
