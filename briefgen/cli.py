@@ -209,8 +209,12 @@ def run(args: list[str] | None = None) -> None:
             print(exc.code, file=sys.stderr)
             code = 1
     atexit._run_exitfuncs()
-    sys.stdout.flush()
-    sys.stderr.flush()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:
+                stream.flush()
+        except (OSError, ValueError):
+            pass
     os._exit(code)
 
 

@@ -198,7 +198,10 @@ def _clean_up_at_exit() -> None:
     atexit.register(clean_up)  # this process (one worker: rendering in the build itself)
     if multiprocessing.parent_process() is not None:  # a multiprocessing worker: finalizers run at its exit
         util.Finalize(None, clean_up, exitpriority=100)
-    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:  # stopped by the build: still clean up
+    import threading
+
+    main_thread = threading.current_thread() is threading.main_thread()
+    if main_thread and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:  # stopped by the build: clean up
 
         def stop(signum, frame):
             clean_up()

@@ -94,6 +94,9 @@ def _work(sock: socket.socket) -> None:
 def _zygote(socks: list[socket.socket]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is for the build process
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the workers forked below reap themselves
+    # A SIGTERM from the build (it stopped early) waits until the import is over: killed inside it,
+    # cffi's library lookup would leave its temporary files behind.
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
     try:
         from . import pdfserver  # noqa: F401  (imports WeasyPrint once, for every worker)
     except BaseException as exc:  # e.g. Pango missing: the build reports this, not "a worker died"
@@ -103,7 +106,8 @@ def _zygote(socks: list[socket.socket]) -> None:
             except OSError:
                 pass
         raise
-
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
     for i in range(1, len(socks)):
         if os.fork() == 0:
             for j, s in enumerate(socks):
@@ -118,6 +122,15 @@ def _zygote(socks: list[socket.socket]) -> None:
             os.wait()
     except ChildProcessError:
         pass
+
+
+def _flush_streams() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:
+                stream.flush()
+        except (OSError, ValueError):
+            pass
 
 
 def _close_inherited_files(keep: set[int]) -> None:
@@ -160,8 +173,7 @@ class ForkRenderer:
     parallel = True
 
     def __init__(self, workers: int):
-        sys.stdout.flush()
-        sys.stderr.flush()
+        _flush_streams()
         pairs = [socket.socketpair() for _ in range(workers)]
         try:
             pid = os.fork()
@@ -182,7 +194,8 @@ class ForkRenderer:
             self.socks.append(ours)
         self.broken = False
         self._failure: BaseException | None = None
-        self.jobs: list = []
+        self.jobs: list = []  # (sequence number, job): two jobs may share an output name
+        self._seq = 0
         self._pending: list = []
         self._results: dict = {}
         self._pids: list[int] = []
@@ -209,19 +222,19 @@ class ForkRenderer:
                     self._cond.wait()
                 if self._closing:
                     return
-                job = max(self._pending, key=lambda j: len(j.html))  # the longest waiting
-                self._pending.remove(job)
+                key, job = max(self._pending, key=lambda kj: len(kj[1].html))  # the longest waiting
+                self._pending.remove((key, job))
                 self._busy += 1
             try:
                 _send(sock, job)
                 status, payload = _recv(sock)
             except (EOFError, OSError):
-                return self._died(job)
+                return self._died(key)
             except Exception as exc:  # a reply that cannot be read: this job failed, the worker lives on
                 status, payload = "error", RuntimeError(f"{job.name}: the PDF worker's reply is unreadable: {exc}")
             with self._cond:
                 self._busy -= 1
-                self._results[job.rel] = (status, payload)
+                self._results[key] = (status, payload)
                 self._cond.notify_all()
 
     def _died(self, job, reason: BaseException | None = None) -> None:
@@ -231,32 +244,33 @@ class ForkRenderer:
                 error = reason or WorkerDied("a PDF worker process stopped unexpectedly (killed, or out of "
                                              "memory?); dist/ is unchanged; run the build again")
                 self._failure = error
-                for j in [job, *self._pending] if job else list(self._pending):
-                    self._results[j.rel] = ("error", error)
+                for k in ([job] if job is not None else []) + [k for k, _ in self._pending]:
+                    self._results[k] = ("error", error)
                 self._pending.clear()
             self._cond.notify_all()
 
     def submit(self, job) -> None:
         with self._cond:
-            self.jobs.append(job)
+            self._seq += 1
+            self.jobs.append((self._seq, job))
             if self.broken:
-                self._results[job.rel] = ("error", self._failure)
+                self._results[self._seq] = ("error", self._failure)
             else:
-                self._pending.append(job)
+                self._pending.append((self._seq, job))
             self._cond.notify_all()
 
     def results(self, progress=lambda message: None):
         jobs, self.jobs = self.jobs, []
-        for job in jobs:
+        for key, job in jobs:
             with self._cond:
-                while job.rel not in self._results:
+                while key not in self._results:
                     if not any(t.is_alive() for t in self._threads):  # never wait for nobody
-                        self._results[job.rel] = ("error", self._failure or WorkerDied(
+                        self._results[key] = ("error", self._failure or WorkerDied(
                             "the PDF workers stopped before rendering every PDF; dist/ is unchanged; "
                             "run the build again"))
                         break
                     self._cond.wait(timeout=1.0)
-                status, payload = self._results.pop(job.rel)
+                status, payload = self._results.pop(key)
             if status == "error":
                 raise payload
             progress(f"PDF  {job.name}")

@@ -108,6 +108,12 @@ def scenario(name: str, folder: Path) -> dict:
         start = time.monotonic()
         renderer.close()
         seen["close seconds"] = time.monotonic() - start
+    elif name == "same-name":  # two editions that share an output name must not hang the build
+        renderer.submit(job(folder, "same", 200))
+        renderer.submit(job(folder, "same", 5))
+        time.sleep(3)  # both done before anything is collected
+        seen["sizes"] = [len(data) for _, data in renderer.results()]
+        renderer.close()
     elif name == "lock":
         os.close(lock)  # the build is over; its workers are still alive
         other = os.open(folder / "lock", os.O_RDWR)
@@ -158,6 +164,28 @@ def test_a_killed_worker_is_a_clear_error_not_a_hang(tmp_path):
 def test_a_worker_that_cannot_start_reports_why(tmp_path):
     seen = run_scenario("no-weasyprint", tmp_path)
     assert seen["error"] == "cannot load library 'libpango-1.0-0' (test)"
+
+
+def test_jobs_with_the_same_output_name_each_get_their_own_pdf(tmp_path):
+    seen = run_scenario("same-name", tmp_path)
+    assert len(seen["sizes"]) == 2 and seen["sizes"][0] > seen["sizes"][1]
+
+
+def test_rendering_in_a_thread_with_one_worker(tmp_path):
+    """`serve` on a one-CPU machine renders in its watcher thread: no signal handlers there."""
+    code = (
+        "import sys, threading\n"
+        f"sys.path.insert(0, {str(HERE)!r})\n"
+        "from pathlib import Path\n"
+        "from test_workers import job\n"
+        "from briefgen.pdf import run_job\n"
+        "out = []\n"
+        f"t = threading.Thread(target=lambda: out.append(run_job(job(Path({str(tmp_path)!r}), 'doc', 3))))\n"
+        "t.start(); t.join()\n"
+        "print(out[0][1][:5])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and "%PDF-" in out.stdout, out.stderr[-2000:]
 
 
 def test_workers_do_not_hold_the_project_lock(tmp_path):
