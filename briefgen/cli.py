@@ -208,13 +208,10 @@ def run(args: list[str] | None = None) -> None:
         else:
             print(exc.code, file=sys.stderr)
             code = 1
+    from .progress import flush_streams
+
     atexit._run_exitfuncs()
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            if stream is not None:
-                stream.flush()
-        except (OSError, ValueError):
-            pass
+    flush_streams()
     os._exit(code)
 
 

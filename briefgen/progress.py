@@ -49,3 +49,13 @@ class Progress:
             self.stream.write("\n")
             self.stream.flush()
             self.open_line = False
+
+
+def flush_streams() -> None:
+    """Flush stdout and stderr before a fork or os._exit; closed or missing streams are fine."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:
+                stream.flush()
+        except (OSError, ValueError):
+            pass

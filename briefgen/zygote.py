@@ -24,6 +24,7 @@ import sys
 import threading
 
 from .errors import BriefgenError
+from .progress import flush_streams
 
 _HEADER = struct.Struct("!Q")
 
@@ -124,15 +125,6 @@ def _zygote(socks: list[socket.socket]) -> None:
         pass
 
 
-def _flush_streams() -> None:
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            if stream is not None:
-                stream.flush()
-        except (OSError, ValueError):
-            pass
-
-
 def _close_inherited_files(keep: set[int]) -> None:
     """Close what the zygote inherited from the build, above all the project lock (an flock is
     held while any process has its file open) and the staging files: workers must not keep them."""
@@ -173,7 +165,7 @@ class ForkRenderer:
     parallel = True
 
     def __init__(self, workers: int):
-        _flush_streams()
+        flush_streams()
         pairs = [socket.socketpair() for _ in range(workers)]
         try:
             pid = os.fork()
