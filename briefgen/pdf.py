@@ -104,9 +104,74 @@ def _add_xmp_language(metadata, lang: str) -> None:
     metadata.generate_rdf_metadata = generate
 
 
+def import_weasyprint() -> None:
+    """Import WeasyPrint, without its ~0.15 s of library lookups on Linux.
+
+    WeasyPrint tries several spellings of each C library it loads ('libgobject-2.0-0',
+    'gobject-2.0-0', 'gobject-2.0', ...), and cffi hands each one that is not a file name to
+    ctypes.util.find_library, which on Linux runs `ldconfig -p`, then gcc, then ld, for each
+    spelling that fails: about 15 ms a time, some 20 times, on the critical path of every build.
+    Here find_library answers from one reading of the linker cache, the answer the first of those
+    three steps gives; the gcc and ld steps only ever find libraries that the later spellings
+    (file names, which dlopen searches itself) load anyway. Should the import fail this way, it
+    runs again with the real lookup, so nothing that imported before fails now."""
+    import sys
+
+    if "weasyprint" in sys.modules:
+        return
+    if not sys.platform.startswith("linux"):
+        import weasyprint  # noqa: F401
+        return
+    import ctypes.util
+
+    real = ctypes.util.find_library
+    ctypes.util.find_library = _cached_find_library(real)
+    try:
+        import weasyprint  # noqa: F401,F811
+    except OSError:
+        for module in [m for m in sys.modules if m == "weasyprint" or m.startswith("weasyprint.")]:
+            del sys.modules[module]
+        ctypes.util.find_library = real
+        import weasyprint  # noqa: F401,F811
+    finally:
+        ctypes.util.find_library = real
+
+
+def _cached_find_library(real):
+    """find_library from one `ldconfig -p`, as ctypes' own first step reads it (same ABI filter,
+    first match in the cache's order); the real one where ldconfig cannot be run."""
+    import re
+    import struct
+    import subprocess
+
+    sonames: list[str] | None = None
+
+    def find_library(name: str):
+        nonlocal sonames
+        if sonames is None:
+            machine = os.uname().machine + ("-32" if struct.calcsize("l") == 4 else "-64")
+            abi = {"x86_64-64": "libc6,x86-64", "ppc64-64": "libc6,64bit", "sparc64-64": "libc6,64bit",
+                   "s390x-64": "libc6,64bit", "ia64-64": "libc6,IA-64"}.get(machine, "libc6")
+            try:
+                out = subprocess.run(["/sbin/ldconfig", "-p"], stdin=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                     stdout=subprocess.PIPE, env={"LC_ALL": "C", "LANG": "C"}, check=True).stdout
+            except (OSError, subprocess.SubprocessError):
+                sonames = []
+                return real(name)
+            sonames = [os.fsdecode(m.group(1)) for m in re.finditer(
+                rb"^\s+(lib\S+)\s+\(" + re.escape(abi.encode()), out, re.MULTILINE)]
+        if not sonames:
+            return real(name)
+        prefix = f"lib{name}."
+        return next((s for s in sonames if s.startswith(prefix)), None)
+
+    return find_library
+
+
 def render_pdf(html: str, base_dir: Path, roots: tuple[Path, ...], variant: str, date: _dt.date, name: str,
                lang: str = "en", font_config=None) -> bytes:
     """PDF bytes for a print HTML document; reproducible for identical input."""
+    import_weasyprint()
     import weasyprint
     from weasyprint.urls import FatalURLFetchingError
 

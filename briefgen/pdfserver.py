@@ -7,6 +7,10 @@ gc.disable()  # nothing collectable is made while importing
 
 import email.policy  # noqa: E402,F401  (WeasyPrint imports it on its first fetched resource)
 
+from .pdf import import_weasyprint  # noqa: E402
+
+import_weasyprint()
+
 import weasyprint  # noqa: E402,F401
 import weasyprint.text.fonts  # noqa: E402,F401
 from weasyprint.text.ffi import ffi  # noqa: E402
