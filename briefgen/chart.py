@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from xml.sax.saxutils import escape
+from html import escape as _escape
 
 from babel.numbers import format_decimal, format_percent
 
@@ -26,6 +26,12 @@ class ChartBar:
 class ChartGroup:
     label: str
     bars: list[ChartBar]
+
+
+def escape(text: str) -> str:
+    """&, < and > as entities (what SVG text needs; html.escape without quotes: xml.sax.saxutils would
+    import urllib and http.client, 15 ms of every build)."""
+    return _escape(text, quote=False)
 
 
 def format_value(value: float, unit: str, locale: str) -> str:

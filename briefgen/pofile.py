@@ -9,8 +9,6 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from uniseg.linebreak import line_break_boundaries
-
 from .errors import CatalogError, Location
 
 WIDTH = 79
@@ -308,6 +306,8 @@ def _escape(s: str) -> str:
 def _segments(piece: str) -> list[str]:
     """Split text at UAX #14 break opportunities, plus those libunistring (gettext) adds:
     after '.', ',', ':', ';', '!' or '?' directly followed by a letter ("globalfindex.|worldbank")."""
+    from uniseg.linebreak import line_break_boundaries  # only when writing: 9 ms of import
+
     bounds = set(line_break_boundaries(piece))
     for m in re.finditer(r"[.,:;!?](?=[A-Za-z])", piece):
         bounds.add(m.end())
