@@ -107,10 +107,12 @@ def build(project: Project, strict: bool = False, pdf: bool = True, pdf_variant:
         from . import zygote
         from .pdf import PdfRenderer
 
-        count = workers or os.cpu_count() or 1
+        # no more workers than PDFs this build may render, nor than the CPUs this process may use
+        count = min(workers or _usable_cpus(), max(1, len(project.documents) * len(project.languages)))
         # Workers start importing WeasyPrint now, while this process loads and renders the content.
+        # Even one worker does (--jobs 1 renders in this process, after the HTML).
         pool = None
-        if count > 1 and zygote.usable():
+        if (count > 1 or workers is None) and zygote.usable():
             try:
                 pool = zygote.ForkRenderer(count)
             except OSError:  # no fork now (process limit, memory): the pool below spawns instead
@@ -123,6 +125,13 @@ def build(project: Project, strict: bool = False, pdf: bool = True, pdf_variant:
             pool.close()
         elif pool is not None:
             pool.discard()  # whatever this build left uncollected (it failed part-way)
+
+
+def _usable_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
 
 
 def _build(project, strict, pdf, variant, progress, cache, pool, fingerprint) -> BuildResult:

@@ -239,6 +239,41 @@ def test_an_error_in_a_forked_worker_is_reported_located_and_writes_nothing(tmp_
     assert {p: p.read_bytes() for p in (root / "dist").rglob("*") if p.is_file()} == before
 
 
+_COUNT_WORKERS = """
+import sys
+from pathlib import Path
+from briefgen import pipeline, zygote
+from briefgen.config import load_project
+counts = []
+class Counting(zygote.ForkRenderer):
+    def __init__(self, workers):
+        counts.append(workers)
+        super().__init__(workers)
+zygote.ForkRenderer = Counting
+pipeline.build(load_project(Path(sys.argv[1])))
+print(counts, "weasyprint" in sys.modules, sorted(p.name for p in Path(sys.argv[1], "dist/pdf").iterdir()))
+"""
+
+
+@pytest.mark.parametrize("targets, expected", [((), "[1] False ['sample_brief.pdf']"),
+                                               (("es",), "[2] False ['sample_brief.pdf', 'sample_brief_es.pdf']")])
+def test_workers_are_forked_one_per_pdf_at_most(tmp_path, targets, expected):
+    """One PDF: one worker, still forked, so that WeasyPrint loads while this process renders the HTML
+    (rendering here would load it only after). Never more workers than PDFs."""
+    sys.path.insert(0, str(HERE))
+    from conftest import make_project
+
+    root = make_project(tmp_path / "proj", targets=targets)
+    config = root / "pyproject.toml"
+    if not targets:
+        config.write_text(config.read_text(encoding="utf-8").replace('es = "es_MX"\n', ""), encoding="utf-8")
+    out = subprocess.run([sys.executable, "-c", _COUNT_WORKERS, str(root)], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    if expected.startswith("[2]") and len(os.sched_getaffinity(0)) < 2:
+        expected = "[1]" + expected[3:]
+    assert out.stdout.strip() == expected
+
+
 class TwoArgumentError(Exception):
     def __init__(self, message, detail):
         super().__init__(message)
