@@ -15,7 +15,10 @@ def project_lock(project: Project, wait: float = 60.0, say=None):
     """Hold the project's write lock; wait up to `wait` seconds for another briefgen to finish."""
     project.cache_dir.mkdir(parents=True, exist_ok=True)
     path = project.cache_dir / "lock"
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    if fd <= 2:  # started with stdin/stdout/stderr closed: the PDF workers keep descriptors 0-2 open
+        fd, low = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 3), fd  # (and would hold the lock with them)
+        os.close(low)
     try:
         deadline = time.monotonic() + wait
         announced = False

@@ -193,6 +193,30 @@ def test_workers_do_not_hold_the_project_lock(tmp_path):
     assert seen["workers alive"] and seen["lock free"]
 
 
+def test_the_lock_never_takes_descriptors_0_to_2_which_workers_keep(tmp_path):
+    """Started with stdin closed, the lock file would get descriptor 0, which forked workers keep."""
+    sys.path.insert(0, str(HERE))
+    from conftest import make_project
+
+    root = make_project(tmp_path / "proj")
+    code = ("import os, sys\n"
+            "os.close(0)\n"
+            "from pathlib import Path\n"
+            "from briefgen.config import load_project\n"
+            "from briefgen.lock import project_lock\n"
+            "with project_lock(load_project(Path(sys.argv[1]))):\n"
+            "    low = []\n"
+            "    for fd in (0, 1, 2):\n"
+            "        try:\n"
+            "            low.append(os.readlink(f'/proc/self/fd/{fd}'))\n"
+            "        except OSError:\n"
+            "            pass\n"
+            "    print(any(target.endswith('lock') for target in low))\n")
+    out = subprocess.run([sys.executable, "-c", code, str(root)], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "False"
+
+
 def test_closing_early_stops_the_workers_and_removes_their_font_folders(tmp_path):
     seen = run_scenario("early-close", tmp_path)
     assert seen["fonts while rendering"] > 0  # so "fonts left" below means something
