@@ -307,6 +307,14 @@ def _no_main_module():
             sys.modules["__main__"] = main
 
 
+def _ignore_ctrl_c() -> None:
+    """In pool workers: Ctrl+C reaches the whole terminal's process group; the process that owns
+    the pool handles it and stops the workers, which must not die mid-job with a traceback each."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 _FLUSH, _STOP = "flush", "stop"  # markers on the starter thread's queue
 
 
@@ -347,7 +355,7 @@ class PdfRenderer:
         try:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(["briefgen.pdfserver"])
-            self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+            self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context, initializer=_ignore_ctrl_c)
             with _no_main_module():
                 for _ in range(self.workers):  # starts every worker now (they start on demand)
                     self.pool.submit(warm_up)

@@ -139,6 +139,19 @@ def handler_class(preview: Preview, site: Path):
     return Handler
 
 
+def _stop_on_signals() -> None:
+    """SIGTERM and SIGHUP (closed terminal) stop the server as Ctrl+C does, through the clean-up
+    below, rather than leaving its PDF workers running without it."""
+    import signal
+
+    def stop(signum, frame):
+        raise SystemExit(128 + signum)
+
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, stop)
+
+
 def serve(root: Path, port: int, pdf: bool, say) -> None:
     """Serve until interrupted; a failing build shows its error in the page instead of stopping."""
     preview = Preview(root, pdf, say)
@@ -150,6 +163,7 @@ def serve(root: Path, port: int, pdf: bool, say) -> None:
     watcher = threading.Thread(target=watch, args=(preview, stop), daemon=True)
     watcher.start()
     say(f"serving http://127.0.0.1:{server.server_address[1]}/ (Ctrl+C to stop)")
+    _stop_on_signals()
     try:
         server.serve_forever(poll_interval=0.2)
     finally:

@@ -1,12 +1,16 @@
 """`briefgen serve`: a real HTTP client sees edits, errors and recovery without a restart."""
 from __future__ import annotations
 
+import os
 import re
+import signal
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
+
+import pytest
 
 from conftest import make_project
 
@@ -63,3 +67,64 @@ def test_serve_rebuilds_shows_errors_and_recovers(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def descendants(pid: int) -> set[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.parametrize("how", ["SIGTERM", "Ctrl+C"])
+def test_stopping_serve_stops_its_pdf_workers_quietly(tmp_path, how):
+    root = make_project(tmp_path / "proj")
+    log = tmp_path / "serve.log"  # a file, not a pipe: workers left behind would hold a pipe open
+    with open(log, "w") as err:
+        proc = subprocess.Popen([sys.executable, "-m", "briefgen.cli", "--project", str(root), "serve", "--pdf",
+                                 "--port", "0"], stderr=err, stdout=subprocess.DEVNULL, start_new_session=True)
+    workers: set[int] = set()
+    try:
+        deadline = time.monotonic() + 60
+        while "serving http://" not in log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        workers = descendants(proc.pid)
+        assert len(workers) >= 2  # the forkserver and its workers
+        if how == "SIGTERM":
+            proc.terminate()
+        else:  # the terminal sends SIGINT to the whole foreground process group
+            os.killpg(proc.pid, signal.SIGINT)
+        code = proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        deadline = time.monotonic() + 10
+        while any(alive(p) for p in workers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        left = [p for p in workers if alive(p)]
+        for pid in left:  # never leave them to the next test
+            os.kill(pid, signal.SIGKILL)
+    rest = log.read_text()
+    assert not left
+    assert "Traceback" not in rest, rest
+    assert code == (143 if how == "SIGTERM" else 130), rest
