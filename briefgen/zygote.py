@@ -175,10 +175,15 @@ class ForkRenderer:
                 theirs.close()
             raise
         if pid == 0:
+            os.setpgid(0, 0)  # a process group of its own, with the workers it forks: see close()
             for ours, _ in pairs:
                 ours.close()
             _close_inherited_files(keep={0, 1, 2, *(theirs.fileno() for _, theirs in pairs)})
             _exit_after(_zygote, [theirs for _, theirs in pairs])
+        try:
+            os.setpgid(pid, pid)  # also here, so that close() finds the group however soon it runs
+        except OSError:  # the child did it first, or has already left
+            pass
         self.pid = pid
         self.socks = []
         for ours, theirs in pairs:
@@ -277,15 +282,16 @@ class ForkRenderer:
         with self._cond:
             self._closing = True
             unfinished = self._busy > 0 or bool(self._pending) or len(self._pids) < len(self.socks)
-            pids = list(self._pids)
             self._pending.clear()
             self._cond.notify_all()
         if unfinished:  # the build stopped early: the PDFs in progress are not wanted
-            for pid in {self.pid, *pids}:  # SIGTERM: they remove their font folders and leave
-                try:
-                    os.kill(pid, signal.SIGTERM)
-                except OSError:
-                    pass
+            # SIGTERM: they remove their font folders and leave. To the zygote's process group, not
+            # to each worker's pid: a worker that has left is reaped at once and its pid may be
+            # reused, while the zygote, not yet waited for, keeps its pid, and so the group's id.
+            try:
+                os.killpg(self.pid, signal.SIGTERM)
+            except OSError:
+                pass
         for sock in self.socks:
             try:
                 sock.shutdown(socket.SHUT_RDWR)
