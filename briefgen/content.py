@@ -114,6 +114,7 @@ class Meta:
     output: str
     subtitle: Text | None = None
     record: dict = field(default_factory=dict)  # repository record: identifier, url, type, subtype
+    output_location: Location | None = None  # where `output` is set (a language's own file, if any)
 
 
 @dataclass
@@ -388,6 +389,7 @@ def load_document(project: Project, name: str, library: Library) -> Document:
         output=f.plain("output", _OUTPUT, " (use letters, digits, '_', '-', no extension)"),
         subtitle=f.text("subtitle", f"{label} › subtitle") if f.has("subtitle") else None,
         record=_record(data["record"], f.where("record")) if f.has("record") else {},
+        output_location=f.where("output"),
     )
     highlights = []
     if f.has("highlights"):

@@ -65,7 +65,22 @@ def load_editions(project: Project) -> tuple[list[Edition], dict]:
         for lang in project.target_languages:
             tdoc, report = translate(project, doc, lang, content[lang])
             editions.append(Edition(tdoc, report))
+    _refuse_shared_outputs(editions, project.root)
     return editions, messages
+
+
+def _refuse_shared_outputs(editions: list[Edition], root: Path) -> None:
+    """Two editions with one output name would overwrite each other's PDF in dist/pdf/."""
+    seen: dict[str, Edition] = {}
+    for ed in editions:
+        other = seen.setdefault(ed.doc.meta.output.lower(), ed)  # lower: as case-insensitive disks see them
+        if other is not ed:
+            where = other.doc.meta.output_location
+            raise BuildError(
+                f"output '{ed.doc.meta.output}' of {ed.lang}/{ed.doc.name} is already the output of "
+                f"{other.lang}/{other.doc.name}"
+                + (f" ({where.display(root)})" if where and where.path else "")
+                + "; give each edition its own output name", ed.doc.meta.output_location)
 
 
 def strict_problems(editions: list[Edition]) -> list[str]:

@@ -80,6 +80,7 @@ def _apply_language_meta(project: Project, doc: Document, lang: str) -> set:
     data = load_yaml(path, project.root)
     f = Fields(data, f"{lang}/{doc.name}/document.yaml", Location(path, 1), ("output",), _LANG_META_OPTIONAL)
     doc.meta.output = f.plain("output", re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"), " (letters, digits, '_', '-')")
+    doc.meta.output_location = f.where("output")
     if f.has("locale"):
         doc.locale = f.plain("locale", re.compile(r"^[a-z]{2,3}(_[A-Z]{2})?$"), " (a Babel locale like es_MX)")
         try:
