@@ -360,10 +360,11 @@ def _diff(a, b) -> str:
     return f"{a} vs {b}"
 
 
-def run_checks(project: Project, rendered: bool = True) -> Report:
-    """Every check on a project; raises BriefgenError only for unreadable input."""
+def run_checks(project: Project, rendered: bool = True, loaded=None) -> Report:
+    """Every check on a project; raises BriefgenError only for unreadable input. `loaded`:
+    load_documents(project), when the caller has it already."""
     report = Report(project)
-    library, documents = load_documents(project)
+    library, documents = loaded or load_documents(project)
     check_catalogs(project, report, library, documents)
     check_overrides(project, report, documents)
     if rendered:

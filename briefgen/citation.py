@@ -37,17 +37,29 @@ def apa(item: dict, locale: str, html: bool = False) -> str:
     HTML formatter does not escape the data, and titles come from translators."""
     from html import escape
 
+    key = (json.dumps(item, sort_keys=True, default=str), locale)
+    text = _APA.get(key)
+    if text is None:
+        if len(_APA) > 1000:  # a long `serve` session
+            _APA.clear()
+        text = _APA[key] = _apa_text(item, locale)
+    if not html:
+        return text
+    title = escape(item["title"])
+    return escape(text).replace(title, f"<i>{title}</i>", 1)
+
+
+_APA: dict = {}  # (item, locale) -> text: each edition cites itself in its print and screen pages
+
+
+def _apa_text(item: dict, locale: str) -> str:
     from citeproc import Citation, CitationItem, CitationStylesBibliography, CitationStylesStyle, formatter
     from citeproc.source.json import CiteProcJSON
 
     style = CitationStylesStyle(str(STYLE), locale=locale.replace("_", "-"), validate=False)
     bib = CitationStylesBibliography(style, CiteProcJSON([item]), formatter.plain)
     bib.register(Citation([CitationItem(item["id"])]))
-    text = str(bib.bibliography()[0])
-    if not html:
-        return text
-    title = escape(item["title"])
-    return escape(text).replace(title, f"<i>{title}</i>", 1)
+    return str(bib.bibliography()[0])
 
 
 def csl_json(items: list[dict]) -> str:

@@ -47,13 +47,14 @@ class BuildResult:
     noop: bool = False  # nothing changed since the last build; nothing was rendered
 
 
-def load_editions(project: Project) -> tuple[list[Edition], dict]:
-    """Every document in every language, plus the template catalogs per language."""
+def load_editions(project: Project, loaded=None) -> tuple[list[Edition], dict]:
+    """Every document in every language, plus the template catalogs per language. `loaded`:
+    load_documents(project), when the caller has it already."""
     from .catalog import load_catalog
     from .content import load_documents
     from .translate import translate
 
-    _, docs = load_documents(project)
+    _, docs = loaded or load_documents(project)
     messages = {project.source_language: None}
     content = {}
     for lang in project.target_languages:
@@ -156,7 +157,10 @@ def _build(project, strict, pdf, variant, progress, cache, pool, fingerprint) ->
     )
     from .site import DocumentEntry, EditionEntry, sitemap
 
-    editions, messages = load_editions(project)
+    from .content import load_documents
+
+    loaded = load_documents(project)  # once: the review pages' checks need the documents too
+    editions, messages = load_editions(project, loaded)
     result = BuildResult(editions)
     if strict:
         problems = strict_problems(editions)
@@ -268,7 +272,7 @@ def _build(project, strict, pdf, variant, progress, cache, pool, fingerprint) ->
     outputs["site/sitemap.xml"] = sitemap(pages, project.source_language).encode("utf-8")
     from .review import review_pages
 
-    outputs.update(review_pages(project))
+    outputs.update(review_pages(project, loaded=loaded))
     if pool is not None:
         for rel, data in pool.results(progress):
             outputs[rel] = data

@@ -83,16 +83,18 @@ def render_review(project: Project, env, lang: str, rows: list[Row]) -> str:
     )
 
 
-def review_pages(project: Project, report: Report | None = None) -> dict[str, bytes]:
-    """dist-relative path -> bytes of review/<lang>.html for every target language."""
+def review_pages(project: Project, report: Report | None = None, loaded=None) -> dict[str, bytes]:
+    """dist-relative path -> bytes of review/<lang>.html for every target language. `loaded`:
+    load_documents(project), when the caller has it already."""
     from .catalog import load_catalog
     from .check import run_checks
     from .content import load_documents
     from .render import environment
 
+    loaded = loaded or load_documents(project)
     if report is None:
-        report = run_checks(project, rendered=False)
-    _, documents = load_documents(project)
+        report = run_checks(project, rendered=False, loaded=loaded)
+    _, documents = loaded
     env = environment(project, None)
     pages = {}
     for lang in project.target_languages:

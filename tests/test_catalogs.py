@@ -195,3 +195,21 @@ def test_third_language_is_configuration_plus_catalog(tmp_path, run):
     assert hreflangs == {"en", "es", "fr", "x-default"}
     header = read_po(root / "locales/fr/LC_MESSAGES/content.po").header_fields()
     assert header["Language"] == "fr" and header["Plural-Forms"].startswith("nplurals=2")
+
+
+def test_template_strings_are_extracted_again_when_a_template_changes(project):
+    """message_entries remembers the extraction per set of templates (every build's review pages
+    check them): a changed template is extracted again, and callers never share entries."""
+    from briefgen.catalog import message_entries
+    from briefgen.config import load_project
+
+    p = load_project(project)
+    first = message_entries(p)
+    first[0].msgid = "tampered with by a caller"
+    second = message_entries(p)
+    assert "tampered with by a caller" not in [e.msgid for e in second]
+    page = project / "templates/404.html"
+    page.write_text(page.read_text(encoding="utf-8") + "{% trans %}A label added later{% endtrans %}\n", encoding="utf-8")
+    third = message_entries(p)
+    assert "A label added later" in [e.msgid for e in third]
+    assert "A label added later" not in [e.msgid for e in second]
