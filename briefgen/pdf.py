@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as _dt
 import os
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import BuildError, Location
@@ -73,17 +73,22 @@ def _failures():
 
 
 @contextmanager
-def source_date(date: _dt.date):
-    """SOURCE_DATE_EPOCH for the render: the environment's if set, else the publication date."""
+def source_date(date: _dt.date, epoch: str | None = None):
+    """SOURCE_DATE_EPOCH for the render: `epoch` (the build's) if given and set, else this
+    process's if set, else the publication date."""
     previous = os.environ.get("SOURCE_DATE_EPOCH")
-    if previous is None:
-        epoch = int(_dt.datetime(date.year, date.month, date.day, tzinfo=_dt.timezone.utc).timestamp())
-        os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
+    if epoch is None:
+        epoch = previous or ""
+    if not epoch:
+        epoch = str(int(_dt.datetime(date.year, date.month, date.day, tzinfo=_dt.timezone.utc).timestamp()))
+    os.environ["SOURCE_DATE_EPOCH"] = epoch
     try:
         yield
     finally:
         if previous is None:
             os.environ.pop("SOURCE_DATE_EPOCH", None)
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = previous
 
 
 def _add_xmp_language(metadata, lang: str) -> None:
@@ -169,7 +174,7 @@ def _cached_find_library(real):
 
 
 def render_pdf(html: str, base_dir: Path, roots: tuple[Path, ...], variant: str, date: _dt.date, name: str,
-               lang: str = "en", font_config=None) -> bytes:
+               lang: str = "en", font_config=None, epoch: str | None = None) -> bytes:
     """PDF bytes for a print HTML document; reproducible for identical input."""
     import_weasyprint()
     import weasyprint
@@ -183,7 +188,7 @@ def render_pdf(html: str, base_dir: Path, roots: tuple[Path, ...], variant: str,
     logger = logging.getLogger("weasyprint")
     logger.addHandler(failures)
     try:
-        with source_date(date):
+        with source_date(date, epoch):
             document = weasyprint.HTML(string=html, base_url=base_dir.as_uri() + "/", url_fetcher=fetcher).render(
                 font_config=font_config, **options)
             _add_xmp_language(document.metadata, lang)
@@ -221,6 +226,9 @@ class PdfJob:
     date: _dt.date
     name: str
     lang: str
+    # The building process's SOURCE_DATE_EPOCH: workers kept across builds (serve, the daemon) were
+    # started with another environment. Empty: unset.
+    epoch: str = field(default_factory=lambda: os.environ.get("SOURCE_DATE_EPOCH", ""))
 
 
 _FONTS = None
@@ -278,7 +286,7 @@ def _clean_up_at_exit() -> None:
 def run_job(job: PdfJob) -> tuple[str, bytes]:
     """Render one job; each process loads WeasyPrint and its font configuration once."""
     return job.rel, render_pdf(job.html, job.base_dir, job.roots, job.variant, job.date, job.name, job.lang,
-                               _font_config())
+                               _font_config(), epoch=job.epoch)
 
 
 def warm_up() -> None:
@@ -344,6 +352,9 @@ class PdfRenderer:
         self._flushed = threading.Event()
         self._error: BaseException | None = None
         self._starter = None
+        self.started = threading.Event()  # the workers (and multiprocessing's forkserver) exist
+        if not self.parallel:
+            self.started.set()
         if self.parallel:
             self._starter = threading.Thread(target=self._start, name="briefgen-pdf-pool", daemon=True)
             self._starter.start()
@@ -361,6 +372,7 @@ class PdfRenderer:
                     self.pool.submit(warm_up)
         except BaseException as exc:  # reported to the caller by results()
             self._error = exc
+        self.started.set()
         while True:
             # Longest first among the jobs already waiting (HTML length stands for rendering time), so
             # the last PDF to finish is a short one; jobs that arrive later go in arrival order.
