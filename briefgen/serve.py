@@ -51,11 +51,11 @@ class Preview:
         try:
             project: Project = load_project(self.root)
             if self.pdf and self.renderer is None:
-                import os
-
                 from .pdf import PdfRenderer
+                from .pipeline import _usable_cpus
 
-                self.renderer = PdfRenderer(os.cpu_count() or 1)
+                editions = len(project.documents) * len(project.languages)
+                self.renderer = PdfRenderer(max(1, min(_usable_cpus(), editions)))
             with project_lock(project):
                 build(project, pdf=self.pdf, renderer=self.renderer)
             error = None
