@@ -13,11 +13,15 @@ from .config import PDF_VARIANTS, Project, find_root, load_project
 from .errors import BriefgenError
 
 
+_RENDERER = None  # PDF workers kept across commands by the build daemon (see invoke)
+
+
 class Context:
     def __init__(self, project_dir: str | None, verbose: bool, quiet: bool):
         self.project_dir = project_dir
         self.verbose = verbose
         self.quiet = quiet
+        self.renderer = _RENDERER
 
     def project(self) -> Project:
         root = Path(self.project_dir) if self.project_dir else find_root(Path.cwd())
@@ -89,7 +93,7 @@ def build(ctx: Context, strict, no_pdf, pdf_variant, no_cache, explain, jobs):
     try:
         with ctx.locked(project):
             result = run_build(project, strict=strict, pdf=not no_pdf, pdf_variant=pdf_variant, progress=progress,
-                               use_cache=not no_cache, workers=jobs)
+                               use_cache=not no_cache, workers=jobs, renderer=None if jobs else ctx.renderer)
     finally:
         progress.end()
     if explain:
@@ -190,6 +194,73 @@ def serve(ctx: Context, port, pdf):
         raise BriefgenError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}; choose another --port") from None
 
 
+@main.group()
+def daemon():
+    """A build daemon, for rebuilding often: `build` then starts at once, with warm PDF workers."""
+
+
+@daemon.command("start")
+@click.option("--idle", type=click.IntRange(10, 7 * 24 * 3600), default=30 * 60, show_default=True,
+              help="Seconds without a build before the daemon stops.")
+@handled
+def daemon_start(ctx: Context, idle):
+    """Start the daemon (if not running). `briefgen build` then runs in it."""
+    from . import daemon as build_daemon
+
+    try:
+        state = build_daemon.start(idle)
+    except build_daemon.DaemonError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    ctx.say(f"build daemon ready (pid {state['pid']}); `briefgen build` runs in it until {_duration(state['idle'])} "
+            "pass without a build, or `briefgen daemon stop`")
+
+
+@daemon.command("stop")
+@handled
+def daemon_stop(ctx: Context):
+    """Stop the daemon."""
+    from . import daemon as build_daemon
+
+    pid = build_daemon.stop()
+    ctx.say(f"stopped the build daemon (pid {pid})" if pid else "no build daemon was running")
+
+
+@daemon.command("status")
+@handled
+def daemon_status(ctx: Context):
+    """Say whether the daemon runs (exit 0) or not (exit 1)."""
+    from . import daemon as build_daemon
+
+    state = build_daemon.status()
+    if state is None:
+        click.echo("no build daemon is running (start one with `briefgen daemon start`)")
+        sys.exit(1)
+    click.echo(f"build daemon pid {state['pid']}: {state['builds']} build(s) so far; it stops after "
+               f"{_duration(state['idle'])} without one")
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds / 60:g} minutes" if seconds >= 60 else f"{seconds:g} seconds"
+
+
+def invoke(args: list[str] | None = None, renderer=None) -> int:
+    """Run one command; its exit code. `renderer`: PDF workers to build with (the daemon's)."""
+    global _RENDERER
+
+    _RENDERER = renderer
+    try:
+        main(args)
+        return 0
+    except SystemExit as exc:
+        if isinstance(exc.code, int) or exc.code is None:
+            return exc.code or 0
+        print(exc.code, file=sys.stderr)
+        return 1
+    finally:
+        _RENDERER = None
+
+
 def run(args: list[str] | None = None) -> None:
     """The `briefgen` command: main(), then leave at once.
 
@@ -199,15 +270,7 @@ def run(args: list[str] | None = None) -> None:
     import atexit
     import os
 
-    try:
-        main(args)
-        code = 0
-    except SystemExit as exc:
-        if isinstance(exc.code, int) or exc.code is None:
-            code = exc.code or 0
-        else:
-            print(exc.code, file=sys.stderr)
-            code = 1
+    code = invoke(args)
     from .progress import flush_streams
 
     atexit._run_exitfuncs()

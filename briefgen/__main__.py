@@ -1,0 +1,4 @@
+"""`python -m briefgen ...` is the `briefgen` command."""
+from briefgen.launch import main
+
+main()

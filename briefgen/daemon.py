@@ -1,0 +1,421 @@
+"""A build daemon for authors who rebuild often: `briefgen daemon start`, then `briefgen build` as usual.
+
+A one-shot `briefgen build` after a one-line change spends about a third of its time before the
+first PDF page: starting Python, importing Jinja2, Babel, markdown-it, forking the PDF workers,
+importing WeasyPrint in them; its workers then meet every font and style for the first time.
+`briefgen serve` avoids all that, as one long-lived process; the daemon does the same for the
+command line. It runs each `build` it is handed in its own process, with the command's arguments,
+folder, environment and terminal (the client passes its stdin, stdout and stderr over the socket),
+and keeps its PDF workers warm between builds, like `serve`. The client waits for the exit code
+and passes Ctrl+C on. Only `build` is handed over, and only by the `briefgen` command (or
+`python -m briefgen`); nothing else changes.
+
+It is never started behind the user's back. It leaves after `--idle` seconds without a build, on
+`briefgen daemon stop`, and as soon as a build finds that briefgen or any installed package changed
+on disk since it started (it would build with old code): that build then runs in its own process.
+
+One daemon per user and BRIEFGEN_DAEMON name (`off`: never use one), on an abstract Unix socket
+(Linux). Pickles travel both ways, so each side checks that the other runs as the same user
+(SO_PEERCRED) before it reads anything.
+"""
+from __future__ import annotations
+
+import errno
+import hashlib
+import os
+import pickle
+import signal
+import socket
+import struct
+import sys
+import time
+from pathlib import Path
+
+DEFAULT_IDLE = 30 * 60  # seconds without a build before the daemon leaves
+_HEADER = struct.Struct("!Q")
+_ANSWER_TIMEOUT = 5.0  # a daemon that does not take a request this fast is ignored
+
+
+class DaemonError(Exception):
+    """`briefgen daemon` could not do what it was asked (reported by the CLI with exit code 2)."""
+
+
+# ----- both sides ------------------------------------------------------------------------------
+
+
+def _name() -> str | None:
+    """The daemon's abstract socket name, or None where there is no daemon (BRIEFGEN_DAEMON=off, not Linux)."""
+    instance = os.environ.get("BRIEFGEN_DAEMON", "default")
+    if instance == "off" or not sys.platform.startswith("linux"):
+        return None
+    return f"\0briefgen-daemon-{os.getuid()}-{hashlib.sha256(instance.encode()).hexdigest()[:16]}"
+
+
+def code_key() -> str:
+    """What a build's result depends on besides its project, read from disk without importing
+    anything: this Python, briefgen's own files, every installed distribution (name and version)."""
+    package = Path(__file__).resolve().parent
+    h = hashlib.sha256(f"{sys.executable}\0{sys.version}\0{package}\0".encode())
+    for path in sorted(package.rglob("*")):
+        if path.suffix in (".py", ".csl", ".xsd", ".xml", ".json") and "__pycache__" not in path.parts:
+            st = path.stat()
+            h.update(f"{path.relative_to(package)}\0{st.st_mtime_ns}\0{st.st_size}\0".encode())
+    for entry in sys.path:
+        try:
+            names = sorted(n for n in os.listdir(entry or ".") if n.endswith((".dist-info", ".egg-info", ".pth")))
+        except OSError:
+            continue
+        if names:  # the folders packages are installed in (not the script's or the current one)
+            h.update(f"{entry}\0{' '.join(names)}\0".encode())
+    return h.hexdigest()
+
+
+def _peer(sock: socket.socket) -> int | None:
+    """The pid at the other end, if it runs as this user."""
+    pid, uid, _gid = struct.unpack("3i", sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED,
+                                                         struct.calcsize("3i")))
+    return pid if uid == os.getuid() else None
+
+
+def _send(sock: socket.socket, obj, fds: list[int] = ()) -> None:
+    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    message = _HEADER.pack(len(data)) + data
+    if fds:
+        sent = socket.send_fds(sock, [message], list(fds))
+        message = message[sent:]
+    if message:
+        sock.sendall(message)
+
+
+def _recv(sock: socket.socket, fds: int = 0):
+    """(object, [received descriptors])."""
+    received: list[int] = []
+    data = b""
+    if fds:
+        data, received, _flags, _addr = socket.recv_fds(sock, 1 << 16, fds)
+        if not data:
+            raise EOFError
+    while len(data) < _HEADER.size or len(data) < _HEADER.size + _HEADER.unpack(data[:_HEADER.size])[0]:
+        chunk = sock.recv(1 << 16)
+        if not chunk:
+            for fd in received:
+                os.close(fd)
+            raise EOFError
+        data += chunk
+    (size,) = _HEADER.unpack(data[:_HEADER.size])
+    return pickle.loads(data[_HEADER.size:_HEADER.size + size]), received
+
+
+def _connect() -> tuple[socket.socket, int] | None:
+    """(socket, daemon pid), or None when no daemon of this user answers."""
+    name = _name()
+    if name is None:
+        return None
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        sock.connect(name)
+        pid = _peer(sock)
+        if pid is not None:
+            return sock, pid
+    except OSError:
+        pass
+    sock.close()
+    return None
+
+
+def _ask(request, timeout: float = 120.0) -> tuple | None:
+    """The daemon's answer to a short request (after the build it may be running), or None."""
+    connected = _connect()
+    if connected is None:
+        return None
+    sock, _ = connected
+    sock.settimeout(timeout)
+    try:
+        _send(sock, request)
+        return _recv(sock)[0]
+    except (OSError, EOFError, pickle.UnpicklingError, ValueError, struct.error):
+        return None
+    finally:
+        sock.close()
+
+
+# ----- the client: `briefgen build` with a daemon running -----------------------------------------
+
+
+def delegate(args: list[str]) -> int | None:
+    """Run `briefgen <args>` (a build) in the daemon: its exit code, or None when there is no daemon
+    to run it (none running, switched off, or stale: then it has stopped)."""
+    connected = _connect()
+    if connected is None:
+        return None
+    sock, pid = connected
+    fds, opened = [], []
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+            fds.append(fd)
+        except OSError:  # closed: the build gets /dev/null there
+            opened.append(os.open(os.devnull, os.O_RDWR))
+            fds.append(opened[-1])
+    interrupted: list[int] = []
+    started = False
+
+    def interrupt(signum, frame):  # Ctrl+C (or a stop) is for the build
+        interrupted.append(signum)
+        if started:
+            _interrupt(pid)
+
+    forwarded = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    try:
+        sock.settimeout(_ANSWER_TIMEOUT)
+        _send(sock, ("build", code_key(), list(args), os.getcwd(), dict(os.environ)), fds)
+        answer, _ = _recv(sock)  # the build starts, or the daemon is stale
+        if answer[0] != "started":
+            if interrupted:
+                print("interrupted; dist/ and the catalogs are unchanged", file=sys.stderr)
+                return 130
+            return None
+        started = True
+        if interrupted:  # before the build started
+            _interrupt(pid)
+        sock.settimeout(None)
+        answer, _ = _recv(sock)
+        return int(answer[1])
+    except (OSError, EOFError, pickle.UnpicklingError, ValueError, struct.error, IndexError, TypeError):
+        if not started:  # it never started this build
+            if interrupted:
+                print("interrupted; dist/ and the catalogs are unchanged", file=sys.stderr)
+                return 130
+            return None
+        print(f"error: the build daemon (pid {pid}) stopped during the build; dist/ may be unchanged or "
+              "complete; run the build again", file=sys.stderr)
+        return 3
+    finally:
+        for sig, handler in forwarded.items():
+            signal.signal(sig, handler)
+        for fd in opened:
+            os.close(fd)
+        sock.close()
+
+
+def _interrupt(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGINT)
+    except OSError:
+        pass
+
+
+# ----- control: start, stop, status -------------------------------------------------------------
+
+
+def status() -> dict | None:
+    answer = _ask(("status", code_key()))
+    return answer[1] if answer and answer[0] == "ok" else None
+
+
+def stop() -> int | None:
+    """Stop the daemon; its pid, or None if none was running."""
+    answer = _ask(("stop",))
+    if not answer or answer[0] != "stopping":
+        return None
+    deadline = time.monotonic() + 15
+    while _connect_quietly() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return answer[1]
+
+
+def _connect_quietly() -> bool:
+    connected = _connect()
+    if connected:
+        connected[0].close()
+    return connected is not None
+
+
+def start(idle: float = DEFAULT_IDLE) -> dict:
+    """Start a daemon unless one with this code runs (a stale one stops when asked); its status."""
+    current = status()
+    if current is not None:
+        return current
+    if _name() is None:
+        raise DaemonError("the build daemon is switched off here (BRIEFGEN_DAEMON=off, or not Linux)")
+    from .progress import flush_streams
+
+    flush_streams()
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # detach: a session of its own, then a grandchild that nobody waits for
+        code = 1
+        try:
+            os.close(read_end)
+            os.setsid()
+            if os.fork() == 0:
+                _daemon(write_end, idle)  # never returns
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    os.waitpid(pid, 0)
+    with os.fdopen(read_end, "rb") as pipe:
+        message = pipe.read().decode("utf-8", "replace")
+    if not message.startswith("ready"):
+        raise DaemonError(f"the build daemon did not start: {message or 'it stopped at once'}")
+    current = status()
+    if current is None:
+        raise DaemonError("the build daemon started but does not answer")
+    return current
+
+
+# ----- the daemon -------------------------------------------------------------------------------
+
+
+def _daemon(ready_fd: int, idle: float) -> None:
+    code = 0
+    try:
+        _serve(ready_fd, idle)
+    except BaseException:
+        code = 1
+    finally:
+        try:
+            import atexit
+
+            atexit._run_exitfuncs()  # multiprocessing's: its temporary folder goes
+        finally:
+            os._exit(code)
+
+
+def _serve(ready_fd: int, idle: float) -> None:
+    for name in os.listdir("/proc/self/fd"):  # nothing of the starting command (locks, pipes) stays open
+        fd = int(name)
+        if fd > 2 and fd != ready_fd:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    os.close(devnull)
+    os.chdir("/")
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a client forwards Ctrl+C while its build runs
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+
+    def terminate(signum, frame):
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, terminate)  # through the clean-up below: the workers stop too
+    key = code_key()
+    renderer = None
+    try:
+        from . import catalog, check, cli, content, pipeline, render, review, site, translate  # noqa: F401
+        from .pdf import PdfRenderer
+
+        renderer = PdfRenderer(pipeline._usable_cpus())
+        # multiprocessing's forkserver, which every later pool of this process uses too, must start
+        # now, with /dev/null as its stdout: started during a build it would keep that client's
+        # terminal (or pipe) open for as long as the daemon lives
+        if not renderer.started.wait(timeout=120):
+            raise DaemonError("the PDF workers did not start in 2 minutes")
+        if renderer._error is not None:
+            raise renderer._error
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        listener.bind(_name())
+        listener.listen(16)
+    except BaseException as exc:
+        reason = ("another one is starting" if isinstance(exc, OSError) and exc.errno == errno.EADDRINUSE
+                  else f"{type(exc).__name__}: {exc}")
+        os.write(ready_fd, reason.encode())
+        if renderer is not None:
+            renderer.close()
+        raise
+    os.write(ready_fd, f"ready {os.getpid()}".encode())
+    os.close(ready_fd)
+    state = {"pid": os.getpid(), "key": key, "started": time.time(), "idle": idle, "builds": 0}
+    listener.settimeout(idle)
+    try:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except socket.timeout:
+                return
+            try:
+                renderer = _answer(conn, key, state, renderer)
+            except _Stop:
+                return
+            except Exception:  # one bad request never stops the daemon
+                pass
+            finally:
+                conn.close()
+    finally:
+        listener.close()
+        if renderer is not None:
+            renderer.close()
+
+
+class _Stop(Exception):
+    pass
+
+
+def _answer(conn: socket.socket, key: str, state: dict, renderer):
+    conn.settimeout(_ANSWER_TIMEOUT)
+    if _peer(conn) is None:
+        return renderer
+    request, fds = _recv(conn, fds=3)
+    try:
+        if request[0] == "stop":
+            _send(conn, ("stopping", os.getpid()))
+            raise _Stop
+        if request[1] != key:  # briefgen or a package changed on disk since this daemon started
+            _send(conn, ("stale",))
+            raise _Stop
+        if request[0] == "status":
+            _send(conn, ("ok", dict(state)))
+        elif request[0] == "build" and len(fds) == 3:
+            _send(conn, ("started",))
+            state["builds"] += 1
+            code = _build(request[2], request[3], request[4], fds, renderer)
+            conn.settimeout(None)
+            _send(conn, ("exit", code))
+            if renderer.broken:  # a worker died: start afresh for the next build
+                from .pdf import PdfRenderer
+
+                renderer.close()
+                renderer = PdfRenderer(renderer.workers)
+    finally:
+        for fd in fds:
+            os.close(fd)
+    return renderer
+
+
+def _build(args: list[str], cwd: str, env: dict, fds: list[int], renderer) -> int:
+    """One `briefgen <args>` in this process, as the client would have run it."""
+    from . import cli
+    from .progress import flush_streams
+
+    saved = [os.dup(fd) for fd in (0, 1, 2)]
+    saved_env = dict(os.environ)
+    try:
+        for fd, target in zip(fds, (0, 1, 2)):
+            os.dup2(fd, target)
+        try:
+            os.chdir(cwd)
+        except OSError as exc:
+            print(f"error: cannot enter the current folder {cwd}: {exc.strerror}; cd to the project again",
+                  file=sys.stderr, flush=True)
+            return 2
+        os.environ.clear()
+        os.environ.update(env)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        try:
+            return cli.invoke(args, renderer=renderer)
+        except BaseException:  # e.g. Ctrl+C between the command's own handlers
+            return 130
+        finally:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            flush_streams()
+    finally:
+        os.environ.clear()
+        os.environ.update(saved_env)
+        os.chdir("/")
+        for fd, target in zip(saved, (0, 1, 2)):
+            os.dup2(fd, target)
+            os.close(fd)

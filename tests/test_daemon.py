@@ -1,0 +1,120 @@
+"""The build daemon: `briefgen build` handed to a long-lived process builds exactly what a build of
+its own would, reports the same errors and exit codes, and steps aside when its code is stale."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, make_project
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the daemon is Linux-only")
+
+
+def briefgen(env: dict, *args: str, module: str = "briefgen") -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", module, *args], capture_output=True, text=True, env=env,
+                          cwd=REPO, timeout=120)
+
+
+@pytest.fixture
+def env():
+    """A daemon name of this test's own, so that neither a developer's daemon nor another test's is used;
+    whatever daemon the test started is stopped."""
+    env = {**os.environ, "BRIEFGEN_DAEMON": f"test-{uuid.uuid4().hex}"}
+    yield env
+    briefgen(env, "daemon", "stop")
+
+
+def tree(root: Path) -> dict:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in (root / "dist").rglob("*") if p.is_file()}
+
+
+def builds_so_far(env: dict) -> int:
+    out = briefgen(env, "daemon", "status")
+    assert out.returncode == 0, out.stdout + out.stderr
+    return int(out.stdout.split(": ")[1].split()[0])
+
+
+def test_a_build_in_the_daemon_equals_a_build_of_its_own(tmp_path, env):
+    assert briefgen(env, "daemon", "status").returncode == 1
+    started = briefgen(env, "daemon", "start", "--idle", "60")
+    assert started.returncode == 0 and "build daemon ready" in started.stderr, started.stderr
+    # the client's environment reaches the daemon's (already running) PDF workers
+    env = {**env, "SOURCE_DATE_EPOCH": "1700000000"}
+    ours, theirs = make_project(tmp_path / "ours"), make_project(tmp_path / "theirs")
+    for _ in range(2):  # the second build is a no-op in both
+        out = briefgen(env, "--project", str(ours), "build")
+        assert out.returncode == 0, out.stderr
+        local = briefgen(env, "--project", str(theirs), "build", module="briefgen.cli")
+        assert local.returncode == 0, local.stderr
+        assert out.stderr == local.stderr
+    assert builds_so_far(env) == 2
+    assert any(name.endswith("sample_brief_es.pdf") for name in tree(ours))
+    assert tree(ours) == tree(theirs)
+
+
+def test_errors_and_exit_codes_come_back_and_the_daemon_goes_on(tmp_path, env):
+    assert briefgen(env, "daemon", "start", "--idle", "60").returncode == 0
+    root = make_project(tmp_path / "proj")
+    findings = root / "content/en/findings.yaml"
+    good = findings.read_text(encoding="utf-8")
+    findings.write_text(good + "findings: [\n", encoding="utf-8")
+    out = briefgen(env, "--project", str(root), "build")
+    assert out.returncode == 2
+    assert "findings.yaml:" in out.stderr and "error: YAML syntax error" in out.stderr
+    assert "Traceback" not in out.stderr
+    findings.write_text(good, encoding="utf-8")
+    out = briefgen(env, "--project", str(root), "build")
+    assert out.returncode == 0 and "built 2 editions" in out.stderr, out.stderr
+    assert builds_so_far(env) == 2
+
+
+def test_a_stale_daemon_stops_and_the_build_runs_on_its_own(tmp_path, env):
+    assert briefgen(env, "daemon", "start", "--idle", "60").returncode == 0
+    root = make_project(tmp_path / "proj")
+    source = REPO / "briefgen/launch.py"  # briefgen "changed on disk" since the daemon started
+    st = source.stat()
+    os.utime(source, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+    try:
+        out = briefgen(env, "--project", str(root), "build")
+    finally:
+        os.utime(source, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert out.returncode == 0 and "built 2 editions" in out.stderr, out.stderr
+    assert briefgen(env, "daemon", "status").returncode == 1
+
+
+def test_stop_leaves_nothing_behind(tmp_path, env):
+    # where the daemon's workers and multiprocessing keep their folders; short, since a Unix socket's
+    # path (multiprocessing's forkserver puts one there) is limited to 107 bytes
+    tmp = Path(tempfile.mkdtemp(prefix="bg-", dir="/tmp"))
+    env["TMPDIR"] = str(tmp)
+    assert briefgen(env, "daemon", "start", "--idle", "60").returncode == 0
+    assert briefgen(env, "--project", str(make_project(tmp_path / "first")), "build").returncode == 0
+    assert list(tmp.iterdir())  # so that an empty folder below means something
+    out = briefgen(env, "daemon", "stop")
+    assert out.returncode == 0 and "stopped the build daemon" in out.stderr
+    assert briefgen(env, "daemon", "status").returncode == 1
+    deadline = time.monotonic() + 10
+    while list(tmp.iterdir()) and time.monotonic() < deadline:  # the workers finish leaving
+        time.sleep(0.1)
+    left = list(tmp.iterdir())
+    shutil.rmtree(tmp, ignore_errors=True)
+    assert not left
+    out = briefgen(env, "--project", str(make_project(tmp_path / "proj")), "build")  # on its own again
+    assert out.returncode == 0, out.stderr
+
+
+def test_only_builds_are_handed_over():
+    from briefgen.launch import is_build
+
+    assert is_build(["build"]) and is_build(["-q", "--project", "x", "build", "--strict"])
+    assert is_build(["--project=x", "-v", "build"])
+    assert not is_build(["check"]) and not is_build(["build", "--help"]) and not is_build(["--help"])
+    assert not is_build(["--project", "build", "check"])  # "build" is the project folder here
