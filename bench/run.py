@@ -5,7 +5,8 @@
 
 Everything runs on a copy of this repository's project in a temporary folder; nothing here is
 written. Figures: the floor (bare WeasyPrint rendering the same final print HTML serially in one
-process), a cold full build, no-op / one-msgstr / one-English-paragraph rebuilds, `check` on a
+process), a cold full build, no-op / one-msgstr / one-English-paragraph rebuilds (one-shot, in
+`briefgen serve`, and with the build daemon), `check` on a
 generated 10,000-unit catalog, peak RSS of a full build, and cost per page for 2, 8 and 32
 documents x 3 languages.
 """
@@ -168,6 +169,31 @@ def live_msgstr(root: Path, repeats: int) -> float:
     return float(out.strip().splitlines()[-1])
 
 
+def daemon_msgstr(root: Path, repeats: int) -> tuple[float, bool]:
+    """One msgstr changed, then `briefgen build` as an author types it with the build daemon running
+    (`briefgen daemon start`): the command hands the build to the daemon, whose workers are warm."""
+    env = {**os.environ, "BRIEFGEN_DAEMON": f"bench-{os.getpid()}"}
+
+    def command(*args: str) -> None:
+        subprocess.run([PY, "-m", "briefgen", *args], check=True, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, env=env, cwd=REPO)
+
+    command("daemon", "start", "--idle", "300")
+    try:
+        command("--project", str(root), "-q", "build")  # its first build: the workers meet the fonts
+        samples, untouched = [], True
+        for i in range(repeats):
+            before = english_outputs(root)
+            change_msgstr(root, i)
+            start = time.perf_counter()
+            command("--project", str(root), "-q", "build")
+            samples.append(time.perf_counter() - start)
+            untouched &= english_outputs(root) == before
+    finally:
+        command("daemon", "stop")
+    return median(samples), untouched
+
+
 LARGEST = textwrap.dedent("""
     import sys, time
     import weasyprint
@@ -327,6 +353,9 @@ def main() -> None:
     live = live_msgstr(root, args.repeats)
     print(f"one Spanish msgstr changed, live preview:   {live:6.2f} s  = {live / c:.2f} x cold   "
           "(briefgen serve: workers forked from its warm forkserver)")
+    warm, untouched = daemon_msgstr(root, args.repeats)
+    print(f"one Spanish msgstr changed, build daemon:   {warm:6.2f} s  = {warm / c:.2f} x cold   "
+          f"(briefgen daemon start, then briefgen build); English outputs untouched: {'yes' if untouched else 'NO'}")
     t, units = check_10k(args.repeats)
     print(f"check on {units} units:                     {t:6.2f} s   (goal < 2 s)")
     rss = peak_rss(root)
