@@ -102,7 +102,10 @@ def test_stopping_serve_stops_its_pdf_workers_quietly(tmp_path, how):
     log = tmp_path / "serve.log"  # a file, not a pipe: workers left behind would hold a pipe open
     with open(log, "w") as err:
         proc = subprocess.Popen([sys.executable, "-m", "briefgen.cli", "--project", str(root), "serve", "--pdf",
-                                 "--port", "0"], stderr=err, stdout=subprocess.DEVNULL, start_new_session=True)
+                                 "--port", "0"], stderr=err, stdout=subprocess.DEVNULL, start_new_session=True,
+                                # as from a terminal: a shell without job control starts background
+                                # commands (a CI step, say) with Ctrl+C ignored, and they pass that on
+                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     workers: set[int] = set()
     try:
         deadline = time.monotonic() + 60
