@@ -7,6 +7,7 @@ translation is always parsed as inline Markdown inside the English block structu
 """
 from __future__ import annotations
 
+import functools
 import html
 import re
 import unicodedata
@@ -43,7 +44,7 @@ class Translation:
     location: Location
 
 
-@dataclass
+@dataclass(frozen=True)
 class RawUnit:
     msgid: str
     kind: str
@@ -259,10 +260,16 @@ def parse(source: str, block: bool, p: Pass) -> tuple[list[Token], dict]:
 
 
 def collect_units(source: str, block: bool) -> list[RawUnit]:
-    """Every translatable unit of a text, in order."""
+    """Every translatable unit of a text, in order. Remembered per text: a build asks for the
+    same texts' units for every language it translates and again for its checks."""
+    return list(_collect_units(source, block))
+
+
+@functools.lru_cache(maxsize=8192)
+def _collect_units(source: str, block: bool) -> tuple[RawUnit, ...]:
     p = Pass(collect=[])
     parse(source, block, p)
-    return p.collect
+    return tuple(p.collect)
 
 
 # ----- rendering ---------------------------------------------------------------------------
