@@ -1,6 +1,7 @@
 """Citations from one source of truth (document.yaml): CSL-JSON, APA text, BibTeX and RIS."""
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
@@ -52,12 +53,19 @@ def apa(item: dict, locale: str, html: bool = False) -> str:
 _APA: dict = {}  # (item, locale) -> text: each edition cites itself in its print and screen pages
 
 
+@functools.lru_cache(maxsize=16)
+def _style(locale: str):
+    """The parsed APA style with its locale (two XML files): one per language, not per citation."""
+    from citeproc import CitationStylesStyle
+
+    return CitationStylesStyle(str(STYLE), locale=locale.replace("_", "-"), validate=False)
+
+
 def _apa_text(item: dict, locale: str) -> str:
-    from citeproc import Citation, CitationItem, CitationStylesBibliography, CitationStylesStyle, formatter
+    from citeproc import Citation, CitationItem, CitationStylesBibliography, formatter
     from citeproc.source.json import CiteProcJSON
 
-    style = CitationStylesStyle(str(STYLE), locale=locale.replace("_", "-"), validate=False)
-    bib = CitationStylesBibliography(style, CiteProcJSON([item]), formatter.plain)
+    bib = CitationStylesBibliography(_style(locale), CiteProcJSON([item]), formatter.plain)
     bib.register(Citation([CitationItem(item["id"])]))
     return str(bib.bibliography()[0])
 
