@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -118,3 +119,31 @@ def test_only_builds_are_handed_over():
     assert is_build(["--project=x", "-v", "build"])
     assert not is_build(["check"]) and not is_build(["build", "--help"]) and not is_build(["--help"])
     assert not is_build(["--project", "build", "check"])  # "build" is the project folder here
+
+
+def test_ctrl_c_stops_the_build_in_the_daemon_not_the_daemon(tmp_path, env):
+    assert briefgen(env, "daemon", "start", "--idle", "60").returncode == 0
+    root = make_project(tmp_path / "proj")
+    intro = root / "content/en/brief/intro.md"  # long enough that the PDFs take seconds
+    intro.write_text(intro.read_text(encoding="utf-8") + "\n" + "\n\n".join(
+        f"Paragraph {i} on accounts, identity documents and the banks that open them." for i in range(3000)),
+        encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, "-m", "briefgen", "--project", str(root), "build", "--no-cache"],
+                            stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=env, cwd=REPO,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        for line in proc.stderr:
+            if line.startswith("HTML"):  # the build runs (the PDFs are rendering meanwhile)
+                break
+        proc.send_signal(signal.SIGINT)
+        rest = proc.stderr.read()
+        code = proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert code == 130, rest
+    assert "interrupted; dist/ and the catalogs are unchanged" in rest and "Traceback" not in rest
+    assert builds_so_far(env) == 1  # the daemon goes on
+    intro.write_text("# Introduction\n\nShort again.\n", encoding="utf-8")
+    out = briefgen(env, "--project", str(root), "build")
+    assert out.returncode == 0, out.stderr
