@@ -262,7 +262,14 @@ def clean_up() -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+_EXIT_HOOKED = False
+
+
 def _clean_up_at_exit() -> None:
+    global _EXIT_HOOKED
+    if _EXIT_HOOKED:
+        return
+    _EXIT_HOOKED = True
     import atexit
     import multiprocessing
     import signal
@@ -283,8 +290,36 @@ def _clean_up_at_exit() -> None:
         signal.signal(signal.SIGTERM, stop)
 
 
+_FONTS_SEEN = None  # the font files behind _FONTS
+
+
+def _font_files(roots) -> tuple:
+    """(path, mtime, size) of every font file a job may use (only files under its roots can be)."""
+    found = []
+    for root in roots:
+        for folder, _dirs, files in os.walk(root):
+            for name in files:
+                if name.lower().endswith((".ttf", ".otf", ".woff", ".woff2", ".ttc")):
+                    path = os.path.join(folder, name)
+                    try:
+                        st = os.stat(path)
+                    except OSError:
+                        continue
+                    found.append((path, st.st_mtime_ns, st.st_size))
+    return tuple(sorted(found))
+
+
 def run_job(job: PdfJob) -> tuple[str, bytes]:
-    """Render one job; each process loads WeasyPrint and its font configuration once."""
+    """Render one job; each process loads WeasyPrint and its font configuration once, and keeps
+    the configuration while the font files under the job's folders stay as they were. WeasyPrint
+    only ever adds fonts to a configuration: workers that outlive a build (serve, the daemon)
+    would otherwise render a replaced font file, or another project's font of the same name,
+    with the font they met first."""
+    global _FONTS_SEEN
+    fonts = _font_files(job.roots)
+    if _FONTS_SEEN is not None and fonts != _FONTS_SEEN:
+        clean_up()  # a fresh configuration below
+    _FONTS_SEEN = fonts
     return job.rel, render_pdf(job.html, job.base_dir, job.roots, job.variant, job.date, job.name, job.lang,
                                _font_config(), epoch=job.epoch)
 

@@ -274,3 +274,30 @@ def test_weasyprint_import_skips_compilers_and_loads_the_same_libraries():
     assert any(name.startswith("libpango-1.0") for name in quick_libraries)
     assert quick_spawned == ["/sbin/ldconfig"]  # one reading of the linker cache, no gcc, no ld
     assert len(plain_spawned) > 5  # what it saves: a search per spelling WeasyPrint tries
+
+
+def test_a_worker_kept_across_builds_sees_a_replaced_font_file(tmp_path):
+    """serve and the daemon render many builds in the same workers; WeasyPrint only ever adds fonts
+    to a configuration, so a replaced font file must get a fresh one."""
+    import datetime
+
+    from briefgen.pdf import PdfJob, run_job
+
+    fonts = REPO / "templates/fonts/print"
+    font = tmp_path / "font.ttf"
+    style = '@font-face { font-family: Vendored; src: url("font.ttf"); } body { font-family: Vendored; }'
+    html = f'<html lang="en"><head><title>t</title><style>{style}</style></head><body><p>Accounts for all.</p></body></html>'
+
+    def embedded(source: str) -> str:
+        font.write_bytes((fonts / source).read_bytes())
+        job = PdfJob("pdf/t.pdf", html, tmp_path, (tmp_path,), "pdf/ua-1", datetime.date(2024, 3, 14), "t", "en")
+        pdf = tmp_path / "t.pdf"
+        pdf.write_bytes(run_job(job)[1])
+        with pikepdf.open(pdf) as doc:  # the glyph widths tell the two families apart
+            return [str(f.get("/DescendantFonts", [f])[0].get("/W")) for page in doc.pages
+                    for f in page.Resources.get("/Font", {}).values()]
+
+    sans = embedded("source-sans-3-latin-400-normal.ttf")
+    serif = embedded("source-serif-4-latin-400-normal.ttf")
+    assert sans == embedded("source-sans-3-latin-400-normal.ttf")  # the same font, the same widths
+    assert serif != sans
