@@ -93,7 +93,7 @@ def build(ctx: Context, strict, no_pdf, pdf_variant, no_cache, explain, jobs):
     try:
         with ctx.locked(project):
             result = run_build(project, strict=strict, pdf=not no_pdf, pdf_variant=pdf_variant, progress=progress,
-                               use_cache=not no_cache, workers=jobs, renderer=None if jobs else ctx.renderer)
+                               use_cache=not no_cache, workers=jobs, renderer=ctx.renderer)  # the daemon's: --jobs n/a
     finally:
         progress.end()
     if explain:

@@ -4,15 +4,17 @@ A one-shot `briefgen build` after a one-line change spends about a third of its 
 first PDF page: starting Python, importing Jinja2, Babel, markdown-it, forking the PDF workers,
 importing WeasyPrint in them; its workers then meet every font and style for the first time.
 `briefgen serve` avoids all that, as one long-lived process; the daemon does the same for the
-command line. It runs each `build` it is handed in its own process, with the command's arguments,
-folder, environment and terminal (the client passes its stdin, stdout and stderr over the socket),
-and keeps its PDF workers warm between builds, like `serve`. The client waits for the exit code
+command line. It runs each `build` it is handed, one at a time, with the command's arguments,
+folder, environment, umask and terminal (the client passes its stdin, stdout and stderr over the
+socket), and keeps its PDF workers warm between builds, like `serve`. The client waits for the exit code
 and passes Ctrl+C on. Only `build` is handed over, and only by the `briefgen` command (or
 `python -m briefgen`); nothing else changes.
 
 It is never started behind the user's back. It leaves after `--idle` seconds without a build, on
-`briefgen daemon stop`, and as soon as a build finds that briefgen or any installed package changed
-on disk since it started (it would build with old code): that build then runs in its own process.
+`briefgen daemon stop`, as soon as a build finds that briefgen or any installed package changed
+on disk since it started (it would build with old code; that build then runs in its own process),
+and after a build that was interrupted or failed inside briefgen: libraries cut off mid-way may
+leave their caches unsure, and a build must never depend on an earlier one.
 
 One daemon per user and BRIEFGEN_DAEMON name (`off`: never use one), on an abstract Unix socket
 (Linux). Pickles travel both ways, so each side checks that the other runs as the same user
@@ -54,19 +56,21 @@ def _name() -> str | None:
 def code_key() -> str:
     """What a build's result depends on besides its project, read from disk without importing
     anything: this Python, briefgen's own files, every installed distribution (name and version)."""
+    import site
+
     package = Path(__file__).resolve().parent
-    h = hashlib.sha256(f"{sys.executable}\0{sys.version}\0{package}\0".encode())
+    h = hashlib.sha256(f"{os.path.realpath(sys.executable)}\0{sys.version}\0{package}\0".encode())
     for path in sorted(package.rglob("*")):
         if path.suffix in (".py", ".csl", ".xsd", ".xml", ".json") and "__pycache__" not in path.parts:
             st = path.stat()
             h.update(f"{path.relative_to(package)}\0{st.st_mtime_ns}\0{st.st_size}\0".encode())
-    for entry in sys.path:
+    folders = [*site.getsitepackages(), site.getusersitepackages()]  # not the script's or the current one
+    for entry in sorted(set(os.path.realpath(f) for f in folders)):
         try:
-            names = sorted(n for n in os.listdir(entry or ".") if n.endswith((".dist-info", ".egg-info", ".pth")))
+            names = sorted(n for n in os.listdir(entry) if n.endswith((".dist-info", ".egg-info", ".pth")))
         except OSError:
             continue
-        if names:  # the folders packages are installed in (not the script's or the current one)
-            h.update(f"{entry}\0{' '.join(names)}\0".encode())
+        h.update(f"{entry}\0{' '.join(names)}\0".encode())
     return h.hexdigest()
 
 
@@ -165,10 +169,13 @@ def delegate(args: list[str]) -> int | None:
         if started:
             _interrupt(pid)
 
-    forwarded = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    forwarded = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+                 if signal.getsignal(sig) is not signal.SIG_IGN}  # nohup: the build ignores SIGHUP as ours would
+    mask = os.umask(0)
+    os.umask(mask)
     try:
         sock.settimeout(_ANSWER_TIMEOUT)
-        _send(sock, ("build", code_key(), list(args), os.getcwd(), dict(os.environ)), fds)
+        _send(sock, ("build", code_key(), list(args), os.getcwd(), dict(os.environ), mask), fds)
         answer, _ = _recv(sock)  # the build starts, or the daemon is stale
         if answer[0] != "started":
             if interrupted:
@@ -180,6 +187,9 @@ def delegate(args: list[str]) -> int | None:
             _interrupt(pid)
         sock.settimeout(None)
         answer, _ = _recv(sock)
+        if len(answer) > 2 and answer[2]:
+            print(f"note: the build daemon (pid {pid}) has stopped after this build; later builds run on their "
+                  "own until `briefgen daemon start`", file=sys.stderr)
         return int(answer[1])
     except (OSError, EOFError, pickle.UnpicklingError, ValueError, struct.error, IndexError, TypeError):
         if not started:  # it never started this build
@@ -300,6 +310,9 @@ def _serve(ready_fd: int, idle: float) -> None:
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
 
     def terminate(signum, frame):
+        _STATE["leave"] = True
+        if _STATE["building"]:  # the build stops as after Ctrl+C; the daemon leaves after answering
+            raise KeyboardInterrupt
         raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, terminate)  # through the clean-up below: the workers stop too
@@ -309,7 +322,7 @@ def _serve(ready_fd: int, idle: float) -> None:
         from . import catalog, check, cli, content, pipeline, render, review, site, translate  # noqa: F401
         from .pdf import PdfRenderer
 
-        renderer = PdfRenderer(pipeline._usable_cpus())
+        renderer = PdfRenderer(max(2, pipeline._usable_cpus()))  # processes even on one CPU: see below
         # multiprocessing's forkserver, which every later pool of this process uses too, must start
         # now, with /dev/null as its stdout: started during a build it would keep that client's
         # terminal (or pipe) open for as long as the daemon lives
@@ -355,6 +368,9 @@ class _Stop(Exception):
     pass
 
 
+_STATE = {"building": False, "leave": False}  # read by the daemon's SIGTERM handler
+
+
 def _answer(conn: socket.socket, key: str, state: dict, renderer):
     conn.settimeout(_ANSWER_TIMEOUT)
     if _peer(conn) is None:
@@ -372,27 +388,30 @@ def _answer(conn: socket.socket, key: str, state: dict, renderer):
         elif request[0] == "build" and len(fds) == 3:
             _send(conn, ("started",))
             state["builds"] += 1
-            code = _build(request[2], request[3], request[4], fds, renderer)
+            code = _build(request[2], request[3], request[4], request[5], fds, renderer)
+            if code in (130, 3) or renderer.broken:
+                _STATE["leave"] = True  # interrupted, a bug, or a worker died: see the docstring
             conn.settimeout(None)
-            _send(conn, ("exit", code))
-            if renderer.broken:  # a worker died: start afresh for the next build
-                from .pdf import PdfRenderer
-
-                renderer.close()
-                renderer = PdfRenderer(renderer.workers)
+            try:
+                _send(conn, ("exit", code, _STATE["leave"]))
+            except OSError:  # the client has gone
+                pass
+            if _STATE["leave"]:
+                raise _Stop
     finally:
         for fd in fds:
             os.close(fd)
     return renderer
 
 
-def _build(args: list[str], cwd: str, env: dict, fds: list[int], renderer) -> int:
+def _build(args: list[str], cwd: str, env: dict, mask: int, fds: list[int], renderer) -> int:
     """One `briefgen <args>` in this process, as the client would have run it."""
     from . import cli
     from .progress import flush_streams
 
     saved = [os.dup(fd) for fd in (0, 1, 2)]
     saved_env = dict(os.environ)
+    saved_mask = os.umask(mask)
     try:
         for fd, target in zip(fds, (0, 1, 2)):
             os.dup2(fd, target)
@@ -405,14 +424,17 @@ def _build(args: list[str], cwd: str, env: dict, fds: list[int], renderer) -> in
         os.environ.clear()
         os.environ.update(env)
         signal.signal(signal.SIGINT, signal.default_int_handler)
+        _STATE["building"] = True
         try:
             return cli.invoke(args, renderer=renderer)
-        except BaseException:  # e.g. Ctrl+C between the command's own handlers
+        except KeyboardInterrupt:  # between the command's own handlers
             return 130
         finally:
+            _STATE["building"] = False
             signal.signal(signal.SIGINT, signal.SIG_IGN)
             flush_streams()
     finally:
+        os.umask(saved_mask)
         os.environ.clear()
         os.environ.update(saved_env)
         os.chdir("/")

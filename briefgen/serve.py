@@ -149,7 +149,8 @@ def _stop_on_signals() -> None:
 
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGTERM, signal.SIGHUP):
-            signal.signal(sig, stop)
+            if signal.getsignal(sig) is not signal.SIG_IGN:  # nohup briefgen serve: SIGHUP stays ignored
+                signal.signal(sig, stop)
 
 
 def serve(root: Path, port: int, pdf: bool, say) -> None:
