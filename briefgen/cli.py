@@ -241,7 +241,8 @@ def daemon_status(ctx: Context):
 
 
 def _duration(seconds: float) -> str:
-    return f"{seconds / 60:g} minutes" if seconds >= 60 else f"{seconds:g} seconds"
+    value, unit = (seconds / 60, "minute") if seconds >= 60 else (seconds, "second")
+    return f"{value:g} {unit}{'' if value == 1 else 's'}"
 
 
 def invoke(args: list[str] | None = None, renderer=None) -> int:
