@@ -13,6 +13,7 @@ import urllib.request
 import pytest
 
 from conftest import make_project
+from test_workers import alive
 
 
 def fetch(url: str) -> tuple[int, str]:
@@ -85,14 +86,6 @@ def descendants(pid: int) -> set[int]:
             found.add(child)
             todo.append(child)
     return found
-
-
-def alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
