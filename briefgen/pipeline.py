@@ -123,8 +123,7 @@ def build(project: Project, strict: bool = False, pdf: bool = True, pdf_variant:
         from . import zygote
         from .pdf import PdfRenderer
 
-        # no more workers than PDFs this build may render, nor than the CPUs this process may use
-        count = min(workers or _usable_cpus(), max(1, len(project.documents) * len(project.languages)))
+        count = worker_count(project, workers)
         # Workers start importing WeasyPrint now, while this process loads and renders the content.
         # Even one worker does (--jobs 1 renders in this process, after the HTML).
         pool = None
@@ -141,6 +140,12 @@ def build(project: Project, strict: bool = False, pdf: bool = True, pdf_variant:
             pool.close()
         elif pool is not None:
             pool.discard()  # whatever this build left uncollected (it failed part-way)
+
+
+def worker_count(project: Project, requested: int | None = None) -> int:
+    """PDF workers for a build: as requested (--jobs), else one per CPU this process may use, and
+    never more than the PDFs a build may render (one per edition)."""
+    return max(1, min(requested or _usable_cpus(), len(project.documents) * len(project.languages)))
 
 
 def _usable_cpus() -> int:

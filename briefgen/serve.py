@@ -52,10 +52,9 @@ class Preview:
             project: Project = load_project(self.root)
             if self.pdf and self.renderer is None:
                 from .pdf import PdfRenderer
-                from .pipeline import _usable_cpus
+                from .pipeline import worker_count
 
-                editions = len(project.documents) * len(project.languages)
-                self.renderer = PdfRenderer(max(1, min(_usable_cpus(), editions)))
+                self.renderer = PdfRenderer(worker_count(project))
             with project_lock(project):
                 build(project, pdf=self.pdf, renderer=self.renderer)
             error = None
