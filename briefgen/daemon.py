@@ -33,8 +33,10 @@ import sys
 import time
 from pathlib import Path
 
+from .wire import recv as _recv
+from .wire import send as _send
+
 DEFAULT_IDLE = 30 * 60  # seconds without a build before the daemon leaves
-_HEADER = struct.Struct("!Q")
 _ANSWER_TIMEOUT = 5.0  # a daemon that does not take a request this fast is ignored
 
 
@@ -79,35 +81,6 @@ def _peer(sock: socket.socket) -> int | None:
     pid, uid, _gid = struct.unpack("3i", sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED,
                                                          struct.calcsize("3i")))
     return pid if uid == os.getuid() else None
-
-
-def _send(sock: socket.socket, obj, fds: list[int] = ()) -> None:
-    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
-    message = _HEADER.pack(len(data)) + data
-    if fds:
-        sent = socket.send_fds(sock, [message], list(fds))
-        message = message[sent:]
-    if message:
-        sock.sendall(message)
-
-
-def _recv(sock: socket.socket, fds: int = 0):
-    """(object, [received descriptors])."""
-    received: list[int] = []
-    data = b""
-    if fds:
-        data, received, _flags, _addr = socket.recv_fds(sock, 1 << 16, fds)
-        if not data:
-            raise EOFError
-    while len(data) < _HEADER.size or len(data) < _HEADER.size + _HEADER.unpack(data[:_HEADER.size])[0]:
-        chunk = sock.recv(1 << 16)
-        if not chunk:
-            for fd in received:
-                os.close(fd)
-            raise EOFError
-        data += chunk
-    (size,) = _HEADER.unpack(data[:_HEADER.size])
-    return pickle.loads(data[_HEADER.size:_HEADER.size + size]), received
 
 
 def _connect() -> tuple[socket.socket, int] | None:
@@ -294,13 +267,9 @@ def _daemon(ready_fd: int, idle: float) -> None:
 
 
 def _serve(ready_fd: int, idle: float) -> None:
-    for name in os.listdir("/proc/self/fd"):  # nothing of the starting command (locks, pipes) stays open
-        fd = int(name)
-        if fd > 2 and fd != ready_fd:
-            try:
-                os.close(fd)
-            except OSError:
-                pass
+    from .zygote import _close_inherited_files
+
+    _close_inherited_files(keep={0, 1, 2, ready_fd})  # nothing of the starting command (locks, pipes)
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)

@@ -19,14 +19,12 @@ import os
 import pickle
 import signal
 import socket
-import struct
 import sys
 import threading
 
+from . import wire
 from .errors import BriefgenError
 from .progress import flush_streams
-
-_HEADER = struct.Struct("!Q")
 
 
 def usable() -> bool:
@@ -37,24 +35,11 @@ def usable() -> bool:
 
 
 def _send(sock: socket.socket, obj) -> None:
-    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
-    sock.sendall(_HEADER.pack(len(data)) + data)
-
-
-def _recv_exact(sock: socket.socket, size: int) -> bytes:
-    parts, left = [], size
-    while left:
-        chunk = sock.recv(min(left, 1 << 20))
-        if not chunk:
-            raise EOFError
-        parts.append(chunk)
-        left -= len(chunk)
-    return b"".join(parts)
+    wire.send(sock, obj)
 
 
 def _recv(sock: socket.socket):
-    (size,) = _HEADER.unpack(_recv_exact(sock, _HEADER.size))
-    return pickle.loads(_recv_exact(sock, size))
+    return wire.recv(sock)[0]
 
 
 def _picklable(exc: BaseException) -> BaseException:

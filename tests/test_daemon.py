@@ -155,3 +155,26 @@ def test_an_interrupted_build_exits_130_and_the_daemon_leaves(tmp_path, env, how
     intro.write_text("# Introduction\n\nShort again.\n", encoding="utf-8")
     out = briefgen(env, "--project", str(root), "build")  # on its own
     assert out.returncode == 0, out.stderr
+
+
+def test_the_wire_reads_one_message_at_a_time_with_its_descriptors(tmp_path):
+    """The daemon answers "started", then the exit code, on one socket: a build that fails at once
+    has both waiting when the client reads the first, and the second must still be there."""
+    import socket
+
+    from briefgen import wire
+
+    ours, theirs = socket.socketpair()
+    with ours, theirs:
+        note = tmp_path / "note.txt"
+        note.write_text("passed along", encoding="utf-8")
+        with open(note, "rb") as f:
+            wire.send(ours, ("build", "x" * 100_000), fds=[f.fileno()])
+        wire.send(ours, ("started",))
+        wire.send(ours, ("exit", 2, False))
+        (kind, payload), fds = wire.recv(theirs, fds=3)
+        assert kind == "build" and len(payload) == 100_000 and len(fds) == 1
+        with os.fdopen(fds[0], "rb") as passed:
+            assert passed.read() == b"passed along"
+        assert wire.recv(theirs) == (("started",), [])
+        assert wire.recv(theirs) == (("exit", 2, False), [])
