@@ -122,15 +122,22 @@ def english_outputs(root: Path) -> dict:
     return {str(p): (p.read_bytes(), p.stat().st_mtime_ns) for p in files}
 
 
-def incremental(root: Path, repeats: int) -> dict:
-    briefgen(root, "build")
-    noop = median([briefgen(root, "build") for _ in range(repeats)])
-    msg, untouched = [], True
+def msgstr_rebuilds(root: Path, repeats: int, build) -> tuple[float, bool]:
+    """(median seconds of `build()` after each of `repeats` msgstr changes, English outputs untouched
+    by all of them)."""
+    samples, untouched = [], True
     for i in range(repeats):
         before = english_outputs(root)
         change_msgstr(root, i)
-        msg.append(briefgen(root, "build"))
+        samples.append(build())
         untouched &= english_outputs(root) == before
+    return median(samples), untouched
+
+
+def incremental(root: Path, repeats: int) -> dict:
+    briefgen(root, "build")
+    noop = median([briefgen(root, "build") for _ in range(repeats)])
+    msgstr, untouched = msgstr_rebuilds(root, repeats, lambda: briefgen(root, "build"))
     para = []
     section = root / "content/en/briefing/conclusion.md"
     for i in range(repeats):
@@ -139,7 +146,7 @@ def incremental(root: Path, repeats: int) -> dict:
         assert words[0] in text
         section.write_text(text.replace(words[0], words[1], 1), encoding="utf-8")  # a real change of one paragraph
         para.append(briefgen(root, "build"))
-    return {"noop": noop, "msgstr": median(msg), "untouched": untouched, "paragraph": median(para)}
+    return {"noop": noop, "msgstr": msgstr, "untouched": untouched, "paragraph": median(para)}
 
 
 SERVE = textwrap.dedent("""
@@ -174,24 +181,18 @@ def daemon_msgstr(root: Path, repeats: int) -> tuple[float, bool]:
     (`briefgen daemon start`): the command hands the build to the daemon, whose workers are warm."""
     env = {**os.environ, "BRIEFGEN_DAEMON": f"bench-{os.getpid()}"}
 
-    def command(*args: str) -> None:
+    def command(*args: str) -> float:
+        start = time.perf_counter()
         subprocess.run([PY, "-m", "briefgen", *args], check=True, stdout=subprocess.DEVNULL,
                        stderr=subprocess.DEVNULL, env=env, cwd=REPO)
+        return time.perf_counter() - start
 
     command("daemon", "start", "--idle", "300")
     try:
         command("--project", str(root), "-q", "build")  # its first build: the workers meet the fonts
-        samples, untouched = [], True
-        for i in range(repeats):
-            before = english_outputs(root)
-            change_msgstr(root, i)
-            start = time.perf_counter()
-            command("--project", str(root), "-q", "build")
-            samples.append(time.perf_counter() - start)
-            untouched &= english_outputs(root) == before
+        return msgstr_rebuilds(root, repeats, lambda: command("--project", str(root), "-q", "build"))
     finally:
         command("daemon", "stop")
-    return median(samples), untouched
 
 
 LARGEST = textwrap.dedent("""
