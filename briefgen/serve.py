@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import html
+import stat
 import threading
 import time
 from http import HTTPStatus
@@ -77,23 +78,22 @@ class Preview:
 
 
 def snapshot(root: Path) -> dict:
-    """Modification times of everything a build reads."""
+    """What identifies each file a build reads: a rewrite within one clock tick still changes its size or inode."""
     out = {}
-    for folder in ("content", "templates", "locales"):
-        for p in (root / folder).rglob("*"):
-            if p.is_file():
-                try:
-                    out[str(p)] = p.stat().st_mtime_ns
-                except OSError:
-                    pass
-    cfg = root / "pyproject.toml"
-    if cfg.exists():
-        out[str(cfg)] = cfg.stat().st_mtime_ns
+    files = [p for folder in ("content", "templates", "locales") for p in (root / folder).rglob("*")]
+    for p in files + [root / "pyproject.toml"]:
+        try:
+            st = p.stat()
+        except OSError:
+            continue
+        if stat.S_ISREG(st.st_mode):
+            out[str(p)] = (st.st_mtime_ns, st.st_size, st.st_ino)
     return out
 
 
-def watch(preview: Preview, stop: threading.Event, interval: float = 0.4) -> None:
-    last = snapshot(preview.root)
+def watch(preview: Preview, stop: threading.Event, last: dict, interval: float = 0.4) -> None:
+    """Rebuild whenever the files differ from `last`, a snapshot taken before the build that produced
+    what is served: an edit made while that build ran, or before this thread first ran, is not missed."""
     while not stop.wait(interval):
         now = snapshot(preview.root)
         if now != last:
@@ -155,12 +155,13 @@ def _stop_on_signals() -> None:
 def serve(root: Path, port: int, pdf: bool, say) -> None:
     """Serve until interrupted; a failing build shows its error in the page instead of stopping."""
     preview = Preview(root, pdf, say)
+    before = snapshot(root)
     preview.build()
     site = root / "dist" / "site"
     site.mkdir(parents=True, exist_ok=True)
     server = ThreadingHTTPServer(("127.0.0.1", port), handler_class(preview, site))
     stop = threading.Event()
-    watcher = threading.Thread(target=watch, args=(preview, stop), daemon=True)
+    watcher = threading.Thread(target=watch, args=(preview, stop, before), daemon=True)
     watcher.start()
     say(f"serving http://127.0.0.1:{server.server_address[1]}/ (Ctrl+C to stop)")
     _stop_on_signals()

@@ -70,6 +70,44 @@ def test_serve_rebuilds_shows_errors_and_recovers(tmp_path):
         proc.wait(timeout=10)
 
 
+def test_an_edit_during_the_first_build_is_rebuilt(tmp_path, monkeypatch):
+    """The watcher compares with the files as they were before the first build, not as they were
+    when its thread happened to start: an edit saved meanwhile was once never picked up."""
+    from briefgen import serve as serve_mod
+
+    root = make_project(tmp_path / "proj")
+    recs = root / "content/en/brief/recs.md"
+    builds = []
+
+    def build(self):
+        builds.append(recs.read_text(encoding="utf-8"))
+        if len(builds) == 1:  # the author saves while the first build runs
+            recs.write_text(builds[0].replace("Three steps", "Five careful steps"), encoding="utf-8")
+
+    def serve_forever(self, poll_interval=0.5):
+        deadline = time.monotonic() + 20
+        while len(builds) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+    monkeypatch.setattr(serve_mod.Preview, "build", build)
+    monkeypatch.setattr(serve_mod.ThreadingHTTPServer, "serve_forever", serve_forever)
+    monkeypatch.setattr(serve_mod, "_stop_on_signals", lambda: None)
+    serve_mod.serve(root, 0, False, lambda msg: None)
+    assert len(builds) == 2 and "Five careful steps" in builds[1]
+
+
+def test_a_rewrite_in_the_same_clock_tick_is_seen(tmp_path):
+    from briefgen.serve import snapshot
+
+    root = make_project(tmp_path / "proj")
+    recs = root / "content/en/brief/recs.md"
+    before = snapshot(root)
+    stamp = recs.stat().st_mtime_ns
+    recs.write_text(recs.read_text(encoding="utf-8") + "More.\n", encoding="utf-8")
+    os.utime(recs, ns=(stamp, stamp))  # a coarse clock: same modification time
+    assert snapshot(root) != before
+
+
 def descendants(pid: int) -> set[int]:
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
