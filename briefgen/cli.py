@@ -212,6 +212,10 @@ def daemon_start(ctx: Context, idle):
     except build_daemon.DaemonError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
+    if state.get("silent"):
+        click.echo(f"error: a build daemon runs (pid {state['pid']}) but does not answer; stop it with "
+                   "`briefgen daemon stop`", err=True)
+        sys.exit(2)
     ctx.say(f"build daemon ready (pid {state['pid']}); `briefgen build` runs in it until {_duration(state['idle'])} "
             "pass without a build, or `briefgen daemon stop`")
 
@@ -219,11 +223,17 @@ def daemon_start(ctx: Context, idle):
 @daemon.command("stop")
 @handled
 def daemon_stop(ctx: Context):
-    """Stop the daemon."""
+    """Stop the daemon now (a build it runs is interrupted, as by Ctrl+C)."""
     from . import daemon as build_daemon
 
-    pid = build_daemon.stop()
-    ctx.say(f"stopped the build daemon (pid {pid})" if pid else "no build daemon was running")
+    stopped = build_daemon.stop()
+    if stopped is None:
+        ctx.say("no build daemon was running")
+    else:
+        pid, interrupted = stopped
+        ctx.say(f"stopped the build daemon (pid {pid})" + {
+            True: "; the build it was running was interrupted", False: "",
+            None: "; it did not answer, so it was sent SIGTERM"}[interrupted])
 
 
 @daemon.command("status")
@@ -236,7 +246,11 @@ def daemon_status(ctx: Context):
     if state is None:
         click.echo("no build daemon is running (start one with `briefgen daemon start`)")
         sys.exit(1)
-    click.echo(f"build daemon pid {state['pid']}: {state['builds']} build(s) so far; it stops after "
+    if state.get("silent"):
+        click.echo(f"build daemon pid {state['pid']}: runs but does not answer (stop it with `briefgen daemon stop`)")
+        return
+    click.echo(f"build daemon pid {state['pid']}: {state['builds']} build(s) so far"
+               f"{', one running now' if state['building'] else ''}; it stops after "
                f"{_duration(state['idle'])} without one")
 
 

@@ -11,10 +11,13 @@ and passes Ctrl+C on. Only `build` is handed over, and only by the `briefgen` co
 `python -m briefgen`); nothing else changes.
 
 It is never started behind the user's back. It leaves after `--idle` seconds without a build, on
-`briefgen daemon stop`, as soon as a build finds that briefgen or any installed package changed
-on disk since it started (it would build with old code; that build then runs in its own process),
+`briefgen daemon stop` (at once: a build under way is interrupted as by Ctrl+C; a second thread
+answers `status` and `stop` while the main thread builds), as soon as a build finds that briefgen
+or any installed package changed on disk since it started (it would build with old code; that
+build then runs in its own process),
 and after a build that was interrupted or failed inside briefgen: libraries cut off mid-way may
-leave their caches unsure, and a build must never depend on an earlier one.
+leave their caches unsure, and a build must never depend on an earlier one. A build whose client
+goes away (killed) is interrupted: nobody waits for it, so it must not publish.
 
 One daemon per user and BRIEFGEN_DAEMON name (`off`: never use one), on an abstract Unix socket
 (Linux). Pickles travel both ways, so each side checks that the other runs as the same user
@@ -26,10 +29,13 @@ import errno
 import hashlib
 import os
 import pickle
+import queue
+import select
 import signal
 import socket
 import struct
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -100,16 +106,19 @@ def _connect() -> tuple[socket.socket, int] | None:
     return None
 
 
-def _ask(request, timeout: float = 120.0) -> tuple | None:
-    """The daemon's answer to a short request (after the build it may be running), or None."""
+def _ask(request) -> tuple | None:
+    """The daemon's answer to a short request (it answers at once, even during a build); ("silent",
+    pid) if it does not answer in time; None when there is no daemon."""
     connected = _connect()
     if connected is None:
         return None
-    sock, _ = connected
-    sock.settimeout(timeout)
+    sock, pid = connected
+    sock.settimeout(_ANSWER_TIMEOUT)
     try:
         _send(sock, request)
         return _recv(sock)[0]
+    except socket.timeout:
+        return ("silent", pid)
     except (OSError, EOFError, pickle.UnpicklingError, ValueError, struct.error):
         return None
     finally:
@@ -192,19 +201,30 @@ def _interrupt(pid: int) -> None:
 
 
 def status() -> dict | None:
+    """The daemon's state ({"pid", "silent": True} if it does not answer), or None if none runs."""
     answer = _ask(("status", code_key()))
+    if answer and answer[0] == "silent":
+        return {"pid": answer[1], "silent": True}
     return answer[1] if answer and answer[0] == "ok" else None
 
 
-def stop() -> int | None:
-    """Stop the daemon; its pid, or None if none was running."""
+def stop() -> tuple[int, bool | None] | None:
+    """Stop the daemon now: (its pid, whether a build it was running was interrupted: None if it did not
+    answer and was sent SIGTERM), or None if none was running. An interrupted build ends as after
+    Ctrl+C (exit 130, dist/ and the catalogs unchanged)."""
     answer = _ask(("stop",))
-    if not answer or answer[0] != "stopping":
+    if not answer or answer[0] not in ("stopping", "silent"):
         return None
-    deadline = time.monotonic() + 15
+    pid, interrupted = answer[1], (None if answer[0] == "silent" else bool(answer[2]))
+    if answer[0] == "silent":  # the same user's process (SO_PEERCRED) that does not answer: SIGTERM
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except OSError:
+            pass
+    deadline = time.monotonic() + 30
     while _connect_quietly() and time.monotonic() < deadline:
-        time.sleep(0.02)
-    return answer[1]
+        time.sleep(0.05)
+    return pid, interrupted
 
 
 def _connect_quietly() -> bool:
@@ -312,65 +332,118 @@ def _serve(ready_fd: int, idle: float) -> None:
     os.write(ready_fd, f"ready {os.getpid()}".encode())
     os.close(ready_fd)
     state = {"pid": os.getpid(), "key": key, "started": time.time(), "idle": idle, "builds": 0}
-    listener.settimeout(idle)
+    builds: queue.Queue = queue.Queue()
+    threading.Thread(target=_take_requests, args=(listener, key, state, builds), daemon=True).start()
     try:
-        while True:
+        while not _STATE["leave"]:
             try:
-                conn, _ = listener.accept()
-            except socket.timeout:
+                conn, request, fds = builds.get(timeout=idle)
+            except queue.Empty:
+                return
+            if conn is None:  # stop, or stale
                 return
             try:
-                renderer = _answer(conn, key, state, renderer)
-            except _Stop:
-                return
+                _run_build(conn, request, fds, state, renderer)
             except Exception:  # one bad request never stops the daemon
                 pass
             finally:
                 conn.close()
+                for fd in fds:
+                    os.close(fd)
     finally:
+        try:
+            listener.shutdown(socket.SHUT_RDWR)  # wakes the other thread's accept(); close alone would not
+        except OSError:
+            pass
         listener.close()
-        if renderer is not None:
-            renderer.close()
+        renderer.close()
 
 
-class _Stop(Exception):
-    pass
+_STATE = {"building": False, "leave": False}  # shared by the daemon's threads and its SIGTERM handler
 
 
-_STATE = {"building": False, "leave": False}  # read by the daemon's SIGTERM handler
-
-
-def _answer(conn: socket.socket, key: str, state: dict, renderer):
-    conn.settimeout(_ANSWER_TIMEOUT)
-    if _peer(conn) is None:
-        return renderer
-    request, fds = _recv(conn, fds=3)
-    try:
-        if request[0] == "stop":
-            _send(conn, ("stopping", os.getpid()))
-            raise _Stop
-        if request[1] != key:  # briefgen or a package changed on disk since this daemon started
-            _send(conn, ("stale",))
-            raise _Stop
-        if request[0] == "status":
-            _send(conn, ("ok", dict(state)))
-        elif request[0] == "build" and len(fds) == 3:
-            _send(conn, ("started",))
-            state["builds"] += 1
-            code = _build(request[2], request[3], request[4], request[5], fds, renderer)
-            if code in (130, 3) or renderer.broken:
-                _STATE["leave"] = True  # interrupted, a bug, or a worker died: see the docstring
-            conn.settimeout(None)
-            try:
-                _send(conn, ("exit", code, _STATE["leave"]))
-            except OSError:  # the client has gone
-                pass
-            if _STATE["leave"]:
-                raise _Stop
-    finally:
+def _take_requests(listener: socket.socket, key: str, state: dict, builds: queue.Queue) -> None:
+    """The daemon's other thread: it answers `status` and `stop` at once, even during a build, and
+    queues builds for the main thread."""
+    while True:
+        try:
+            conn, _ = listener.accept()
+        except OSError:  # closed: the daemon leaves
+            return
+        fds: list[int] = []
+        try:
+            conn.settimeout(_ANSWER_TIMEOUT)
+            if _peer(conn) is None or _STATE["leave"]:  # leaving: as if gone (a build runs on its own)
+                raise ValueError("another user, or leaving")
+            request, fds = _recv(conn, fds=3)
+            if request[0] == "build" and len(fds) == 3 and request[1] == key:
+                builds.put((conn, request, fds))
+                continue
+            if request[0] == "stop":
+                _send(conn, ("stopping", os.getpid(), _STATE["building"]))
+                _leave(builds, interrupt=True)
+                return
+            if request[1] != key:  # briefgen or a package changed on disk since this daemon started
+                _send(conn, ("stale",))
+                _leave(builds, interrupt=False)  # a build under way finishes first
+                return
+            if request[0] == "status":
+                _send(conn, ("ok", {**state, "building": _STATE["building"]}))
+        except Exception:  # one bad request never stops the daemon
+            pass
         for fd in fds:
             os.close(fd)
-    return renderer
+        conn.close()
+
+
+def _leave(builds: queue.Queue, interrupt: bool) -> None:
+    _STATE["leave"] = True  # builds still queued are not started: their clients build on their own
+    builds.put((None, None, []))
+    if interrupt and _STATE["building"]:  # as Ctrl+C: ignored if that build has just ended
+        _interrupt_build()
+
+
+def _run_build(conn: socket.socket, request: tuple, fds: list[int], state: dict, renderer) -> None:
+    if _STATE["leave"] or select.select([conn], [], [], 0)[0]:  # leaving; or the client gave up waiting
+        return  # (and built on its own) or died
+    _send(conn, ("started",))
+    state["builds"] += 1
+    done = threading.Event()
+    threading.Thread(target=_watch_client, args=(conn, done), daemon=True).start()
+    try:
+        code = _build(request[2], request[3], request[4], request[5], fds, renderer)
+    except KeyboardInterrupt:  # in the instant the build ended
+        code = 130
+    finally:
+        done.set()
+    if code in (130, 3) or renderer.broken:
+        _STATE["leave"] = True  # interrupted, a bug, or a worker died: see the docstring
+    conn.settimeout(None)
+    try:
+        _send(conn, ("exit", code, _STATE["leave"]))
+    except OSError:  # the client has gone
+        pass
+
+
+def _watch_client(conn: socket.socket, done: threading.Event) -> None:
+    """Interrupt the build, as Ctrl+C would, if its client goes away (killed, say): nobody waits for
+    it, and it must not go on to replace dist/ behind the user's back. The client sends nothing while
+    its build runs, so the socket becomes readable only when it is closed."""
+    poller = select.poll()
+    poller.register(conn.fileno(), select.POLLIN | select.POLLHUP | select.POLLRDHUP)
+    while not poller.poll(100):
+        if done.is_set():
+            return
+    while not _STATE["building"]:  # until the build's Ctrl+C handler is in place
+        if done.wait(0.01):
+            return
+    _interrupt_build()
+
+
+def _interrupt_build() -> None:
+    """Ctrl+C for the build running in the main thread (its KeyboardInterrupt; ignored once it is over),
+    sent to that thread, so that it also breaks off a wait in a system call."""
+    signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
 
 
 def _build(args: list[str], cwd: str, env: dict, mask: int, fds: list[int], renderer) -> int:
@@ -399,8 +472,8 @@ def _build(args: list[str], cwd: str, env: dict, mask: int, fds: list[int], rend
         except KeyboardInterrupt:  # between the command's own handlers
             return 130
         finally:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)  # first: a Ctrl+C still on its way is dropped
             _STATE["building"] = False
-            signal.signal(signal.SIGINT, signal.SIG_IGN)
             flush_streams()
     finally:
         os.umask(saved_mask)

@@ -121,23 +121,44 @@ def test_only_builds_are_handed_over():
     assert not is_build(["--project", "build", "check"])  # "build" is the project folder here
 
 
-@pytest.mark.parametrize("how", ["Ctrl+C in the client", "SIGTERM to the daemon"])
-def test_an_interrupted_build_exits_130_and_the_daemon_leaves(tmp_path, env, how):
-    started = briefgen(env, "daemon", "start", "--idle", "60")
-    assert started.returncode == 0
-    daemon_pid = int(started.stderr.split("(pid ")[1].split(")")[0])
+def long_project(tmp_path: Path) -> Path:
     root = make_project(tmp_path / "proj")
     intro = root / "content/en/brief/intro.md"  # long enough that the PDFs take seconds
     intro.write_text(intro.read_text(encoding="utf-8") + "\n" + "\n\n".join(
         f"Paragraph {i} on accounts, identity documents and the banks that open them." for i in range(3000)),
         encoding="utf-8")
+    return root
+
+
+def start_long_build(env: dict, root: Path) -> subprocess.Popen:
+    """`briefgen build` of a long project in the daemon, returned once the build runs (its PDFs render)."""
     proc = subprocess.Popen([sys.executable, "-m", "briefgen", "--project", str(root), "build", "--no-cache"],
                             stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=env, cwd=REPO,
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    for line in proc.stderr:
+        if line.startswith("HTML"):  # the HTML is written while the PDFs render
+            break
+    return proc
+
+
+def gone(env: dict, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while briefgen(env, "daemon", "status").returncode == 0:
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.2)
+    return True
+
+
+@pytest.mark.parametrize("how", ["Ctrl+C in the client", "SIGTERM to the daemon"])
+def test_an_interrupted_build_exits_130_and_the_daemon_leaves(tmp_path, env, how):
+    started = briefgen(env, "daemon", "start", "--idle", "60")
+    assert started.returncode == 0
+    daemon_pid = int(started.stderr.split("(pid ")[1].split(")")[0])
+    root = long_project(tmp_path)
+    intro = root / "content/en/brief/intro.md"
+    proc = start_long_build(env, root)
     try:
-        for line in proc.stderr:
-            if line.startswith("HTML"):  # the build runs (the PDFs are rendering meanwhile)
-                break
         if how == "Ctrl+C in the client":
             proc.send_signal(signal.SIGINT)
         else:
@@ -178,3 +199,34 @@ def test_the_wire_reads_one_message_at_a_time_with_its_descriptors(tmp_path):
             assert passed.read() == b"passed along"
         assert wire.recv(theirs) == (("started",), [])
         assert wire.recv(theirs) == (("exit", 2, False), [])
+
+
+def test_a_killed_client_stops_its_build(tmp_path, env):
+    """Nobody waits for that build any more: it must not go on to replace dist/ behind the user's back."""
+    assert briefgen(env, "daemon", "start", "--idle", "60").returncode == 0
+    root = long_project(tmp_path)
+    proc = start_long_build(env, root)
+    proc.kill()
+    proc.wait()
+    assert gone(env, 60)  # interrupted, so it leaves (see test_an_interrupted_build_exits_130_...)
+    assert not (root / "dist").exists()  # nothing was published
+    assert not list(root.glob(".dist.staging-*"))
+
+
+def test_stop_and_status_answer_during_a_build(tmp_path, env):
+    assert briefgen(env, "daemon", "start", "--idle", "60").returncode == 0
+    root = long_project(tmp_path)
+    proc = start_long_build(env, root)
+    try:
+        out = briefgen(env, "daemon", "status")
+        assert out.returncode == 0 and "build(s) so far, one running now" in out.stdout, out.stdout + out.stderr
+        out = briefgen(env, "daemon", "stop")
+        assert out.returncode == 0 and "the build it was running was interrupted" in out.stderr, out.stderr
+        rest = proc.stderr.read()
+        assert proc.wait(timeout=60) == 130, rest
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert "interrupted; dist/ and the catalogs are unchanged" in rest and "Traceback" not in rest
+    assert briefgen(env, "daemon", "status").returncode == 1
+    assert not (root / "dist").exists()
