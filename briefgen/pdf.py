@@ -360,6 +360,33 @@ def _ignore_ctrl_c() -> None:
 
 _FLUSH, _STOP = "flush", "stop"  # markers on the starter thread's queue
 
+# multiprocessing's forkserver listens on <its temporary folder>/listener-XXXXXXXX, its temporary
+# folder being <TMPDIR>/pymp-XXXXXXXX, and a Unix socket's path has at most 107 bytes
+_TMPDIR_MAX = 107 - len("/pymp-XXXXXXXX/listener-XXXXXXXX")
+_SHORT_FOLDERS = ("/tmp", "/var/tmp", "/dev/shm")
+
+
+def _fit_forkserver_socket() -> None:
+    """Under a TMPDIR too deep for that socket ("AF_UNIX path too long"), make multiprocessing's
+    temporary folder (it holds nothing else, and goes when this process ends) in a short one."""
+    import multiprocessing.util
+    import tempfile
+
+    if len(tempfile.gettempdir()) <= _TMPDIR_MAX:
+        return
+    for folder in _SHORT_FOLDERS:
+        if os.path.isdir(folder) and os.access(folder, os.W_OK | os.X_OK):
+            saved, tempfile.tempdir = tempfile.tempdir, folder
+            try:
+                made = multiprocessing.util.get_temp_dir()  # made once per process, then reused
+            finally:
+                tempfile.tempdir = saved
+            if len(made) <= _TMPDIR_MAX + len("/pymp-XXXXXXXX"):
+                return
+            break
+    raise BuildError(f"the temporary folder {tempfile.gettempdir()} is too deep for the PDF workers' socket "
+                     f"(at most {_TMPDIR_MAX} characters); set TMPDIR to a shorter folder, such as /tmp")
+
 
 class PdfRenderer:
     """Worker processes that render PDFs while the caller renders HTML; with one worker, jobs
@@ -391,6 +418,7 @@ class PdfRenderer:
         if not self.parallel:
             self.started.set()
         if self.parallel:
+            _fit_forkserver_socket()
             self._starter = threading.Thread(target=self._start, name="briefgen-pdf-pool", daemon=True)
             self._starter.start()
 

@@ -230,3 +230,28 @@ def test_stop_and_status_answer_during_a_build(tmp_path, env):
     assert "interrupted; dist/ and the catalogs are unchanged" in rest and "Traceback" not in rest
     assert briefgen(env, "daemon", "status").returncode == 1
     assert not (root / "dist").exists()
+
+
+def test_a_deep_tmpdir_does_not_stop_the_pdf_workers(tmp_path, env):
+    """multiprocessing's forkserver puts its socket under TMPDIR, and a socket path has at most 107
+    bytes: under a deeper TMPDIR the daemon (and `serve --pdf`) once failed with "AF_UNIX path too long"."""
+    deep = tmp_path / ("d" * 100)
+    deep.mkdir()
+    env = {**env, "TMPDIR": str(deep)}
+    out = briefgen(env, "daemon", "start", "--idle", "60")
+    assert out.returncode == 0 and "build daemon ready" in out.stderr, out.stderr
+    out = briefgen(env, "--project", str(make_project(tmp_path / "proj")), "build")
+    assert out.returncode == 0, out.stderr
+    assert any(name.endswith("sample_brief_es.pdf") for name in tree(tmp_path / "proj"))
+
+
+def test_a_tmpdir_too_deep_with_no_short_folder_is_a_clear_error(monkeypatch):
+    import tempfile
+
+    from briefgen import pdf
+    from briefgen.errors import BuildError
+
+    monkeypatch.setattr(tempfile, "tempdir", "/" + "d" * 120)
+    monkeypatch.setattr(pdf, "_SHORT_FOLDERS", ())
+    with pytest.raises(BuildError, match="set TMPDIR to a shorter folder"):
+        pdf._fit_forkserver_socket()
