@@ -179,14 +179,14 @@ def extract(project: Project, library: Library, documents: list[Document]) -> li
 
 def _po_header(lang: str, pot: PoFile) -> Entry:
     from babel import Locale
-    from babel.messages.plurals import get_plural
+
+    from .plurals import default_plural_forms
 
     try:
         name = Locale.parse(lang.replace("-", "_")).english_name
-        plural = get_plural(lang.replace("-", "_"))
-        plural_forms = f"nplurals={plural.num_plurals}; plural={plural.plural_expr};"
     except Exception:  # an unknown locale still gets a usable catalog
-        name, plural_forms = lang, "nplurals=2; plural=(n != 1);"
+        name = lang
+    plural_forms = default_plural_forms(lang)
     fields = pot.header_fields()
     fields.update({"PO-Revision-Date": fields.get("POT-Creation-Date", ""), "Language": lang,
                    "Language-Team": f"{name} <LL@li.org>", "Plural-Forms": plural_forms})
@@ -237,7 +237,24 @@ def merge(old: PoFile | None, pot: PoFile, lang: str) -> PoFile:
         if not (gone.msgstr or any(gone.msgstr_plural.values())):
             continue  # an untranslated entry that left the template carries no work
         result.entries.append(gone)
+    nplurals = result.plural_rule().nplurals
+    for entry in result.active():
+        if entry.msgid_plural is not None:
+            _fit_forms(entry, nplurals)
     return result
+
+
+def _fit_forms(entry: Entry, nplurals: int) -> None:
+    """Give a plural entry the catalog's number of forms, as msgmerge does: missing forms are
+    added empty (the entry is then untranslated until they are written); a surplus form is
+    dropped only when empty, never a translator's text (`check` reports it instead, BG107)."""
+    forms = dict(entry.msgstr_plural)
+    for i in range(nplurals):
+        forms.setdefault(i, "")
+    for i in sorted(forms):
+        if i >= nplurals and not forms[i]:
+            del forms[i]
+    entry.msgstr_plural = dict(sorted(forms.items()))
 
 
 def _from_template(t: Entry) -> Entry:

@@ -12,7 +12,7 @@ from pathlib import Path
 from .catalog import DOMAINS, content_entries, message_entries
 from .config import Project
 from .content import load_documents
-from .errors import ContentError, Location
+from .errors import CatalogError, ContentError, Location
 from .markdown import parser
 from .pofile import Entry, PoFile, read_po
 from .source import read_text, split_front_matter
@@ -26,6 +26,7 @@ CODES = {
     "BG104": ("error", "fuzzy"),
     "BG105": ("warning", "obsolete"),
     "BG106": ("error", "catalog missing"),
+    "BG107": ("error", "plural forms"),
     "BG201": ("error", "numbers differ"),
     "BG202": ("error", "links differ"),
     "BG203": ("error", "footnote references differ"),
@@ -248,12 +249,23 @@ def check_catalogs(project: Project, report: Report, library, documents) -> dict
             po = read_po(path)
             if domain == "content":
                 catalogs[lang] = po
+            try:
+                nplurals = po.plural_rule().nplurals
+            except CatalogError as exc:
+                report.add("BG107", exc.location, exc.message)
+                nplurals = None
             index = po.index()
             for t in pots[domain].entries:
                 if t.key not in index:
                     report.add("BG102", Location(path), f"missing entry for {t.msgid[:60]!r}; run `briefgen update`", t.msgid)
             for e in po.entries:
                 loc = Location(path, e.line)
+                if nplurals and not e.obsolete and e.msgid_plural is not None and sorted(e.msgstr_plural) != list(range(nplurals)):
+                    have = len(e.msgstr_plural)
+                    todo = ("run `briefgen update` to add the missing forms" if have < nplurals
+                            else "delete the surplus msgstr[N] lines or correct the Plural-Forms header")
+                    report.add("BG107", loc, f"plural entry {e.msgid[:40]!r} has {have} form{'s' if have != 1 else ''} "
+                                             f"but the header's Plural-Forms says nplurals={nplurals}: {todo}", e.msgid)
                 if e.obsolete:
                     report.add("BG105", loc, f"obsolete entry {e.msgid[:50]!r}: delete it once its translation is no longer needed", e.msgid)
                     continue

@@ -82,6 +82,33 @@ class PoFile:
     def active(self) -> list[Entry]:
         return [e for e in self.entries if not e.obsolete]
 
+    def header_line(self, key: str) -> int:
+        """The file line of a header field (the header's msgid line when it cannot be found)."""
+        if self.path is not None:
+            try:
+                with open(self.path, encoding="utf-8", errors="replace") as f:
+                    for number, text in enumerate(f, 1):
+                        if text.startswith(f'"{key}:'):
+                            return number
+                        if number > 60:
+                            break
+            except OSError:
+                pass
+        return self.header.line or 1
+
+    def plural_rule(self):
+        """The catalog's plural rule (its Plural-Forms header; gettext's n != 1 when it has none)."""
+        from .plurals import GERMANIC, parse_plural_forms
+
+        value = self.header_fields().get("Plural-Forms")
+        if value is None:
+            return GERMANIC
+        try:
+            return parse_plural_forms(value)
+        except ValueError as exc:
+            raise CatalogError(f"{exc}; correct the header (in Poedit: Translation > Properties > Plural forms)",
+                               Location(self.path, self.header_line("Plural-Forms"))) from None
+
     def obsolete(self) -> list[Entry]:
         return [e for e in self.entries if e.obsolete]
 

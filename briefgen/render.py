@@ -204,6 +204,7 @@ class CatalogTranslations(_gettext.NullTranslations):
         super().__init__()
         self.table = {}
         self.plurals = {}
+        self.rule = po.plural_rule() if po is not None else None
         if po is not None:
             for e in po.active():
                 if not e.translated:
@@ -217,16 +218,17 @@ class CatalogTranslations(_gettext.NullTranslations):
         return self.table.get((None, message), message)
 
     def ngettext(self, singular, plural, n):
-        forms = self.plurals.get((None, singular))
-        if forms:
-            return forms.get(0 if n == 1 else 1, singular)
-        return singular if n == 1 else plural
+        return self.npgettext(None, singular, plural, n)
 
     def pgettext(self, context, message):
         return self.table.get((context, message), message)
 
     def npgettext(self, context, singular, plural, n):
-        return self.ngettext(singular, plural, n)
+        forms = self.plurals.get((context, singular))
+        text = forms.get(self.rule.form(n)) if forms else None
+        if text:
+            return text
+        return singular if n == 1 else plural  # untranslated: English, whose rule is n != 1
 
 
 class _CompiledTemplates(jinja2.BytecodeCache):

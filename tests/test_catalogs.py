@@ -213,3 +213,87 @@ def test_template_strings_are_extracted_again_when_a_template_changes(project):
     third = message_entries(p)
     assert "A label added later" in [e.msgid for e in third]
     assert "A label added later" not in [e.msgid for e in second]
+
+
+@pytest.mark.skipif(shutil.which("msginit") is None, reason="gettext tools not installed")
+def test_new_catalogs_get_the_plural_rule_msginit_gives(tmp_path):
+    """The rule of a new catalog is gettext's, whatever CLDR version Babel carries (Babel 2.17+
+    gives Spanish and French a third form that msginit, PO editors and existing catalogs lack)."""
+    from briefgen.plurals import GETTEXT_RULES, default_plural_forms
+
+    pot = tmp_path / "x.pot"
+    pot.write_text('msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n', encoding="utf-8")
+    for lang in sorted(GETTEXT_RULES):
+        out = tmp_path / f"{lang}.po"
+        subprocess.run(["msginit", "--no-translator", "-l", lang, "-i", str(pot), "-o", str(out)],
+                       check=True, capture_output=True, env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"})
+        assert read_po(out).header_fields()["Plural-Forms"] == default_plural_forms(lang), lang
+    assert default_plural_forms("es_MX") == default_plural_forms("es-MX") == "nplurals=2; plural=(n != 1);"
+    assert default_plural_forms("pt-BR") == "nplurals=2; plural=(n > 1);"
+    assert default_plural_forms("ar").startswith("nplurals=6;")  # not in msginit's table: Babel's CLDR rule
+    assert default_plural_forms("xx-unknown") == "nplurals=2; plural=(n != 1);"
+
+
+def _set_plural_forms(po_path: Path, value: str) -> None:
+    po = read_po(po_path)
+    po.set_header_field("Plural-Forms", value)
+    po_path.write_text(format_po(po), encoding="utf-8")
+
+
+def test_plural_forms_follow_the_catalog_header(translated, run):
+    """A translator who sets a three-form rule gets a third form from `update` (nothing else
+    changes), `check` asks for it until then, and the build picks the form the rule names."""
+    findings = translated / "content/en/findings.yaml"
+    findings.write_text(findings.read_text(encoding="utf-8") + "      - text: Walk Free, *Global Slavery Index*\n"
+                        "      - text: World Bank, *Global Findex 2021*\n", encoding="utf-8")
+    assert run(translated, "extract").exit_code == 0 and run(translated, "update").exit_code == 0
+    translate_all(translated / "locales/es/LC_MESSAGES/content.po", es)
+    messages = translated / "locales/es/LC_MESSAGES/messages.po"
+    _set_plural_forms(messages, "nplurals=3; plural=n==1 ? 0 : n==2 ? 1 : 2;")
+    source = entry(messages, "Source")
+    assert source.msgstr_plural == {0: "ES Source", 1: "ES Sources"}
+
+    result = run(translated, "check", "--no-rendered")
+    assert result.exit_code == 1
+    assert (f"locales/es/LC_MESSAGES/messages.po:{source.line}: error BG107: plural entry 'Source' has 2 forms but the "
+            "header's Plural-Forms says nplurals=3: run `briefgen update` to add the missing forms") in result.output
+
+    before = messages.read_text(encoding="utf-8")
+    assert run(translated, "update").exit_code == 0
+    assert entry(messages, "Source").msgstr_plural == {0: "ES Source", 1: "ES Sources", 2: ""}
+    assert before.replace('msgstr[1] "ES Sources"\n', 'msgstr[1] "ES Sources"\nmsgstr[2] ""\n') == messages.read_text(encoding="utf-8")
+
+    po = read_po(messages)
+    next(e for e in po.entries if e.msgid == "Source").msgstr_plural[2] = "Fuentes, tres o más"
+    messages.write_text(format_po(po), encoding="utf-8")
+    assert "BG107" not in run(translated, "check", "--no-rendered").output
+    assert run(translated, "build", "--no-pdf").exit_code == 0
+    page = (translated / "dist/site/es/brief/index.html").read_text(encoding="utf-8")
+    assert '<span class="label">Fuentes, tres o más:</span>' in page  # 3 sources: form 2 (n != 1 would give form 1)
+
+
+def test_a_surplus_plural_form_is_kept_and_reported(translated, run):
+    messages = translated / "locales/es/LC_MESSAGES/messages.po"
+    po = read_po(messages)
+    next(e for e in po.entries if e.msgid == "Source").msgstr_plural[2] = "Fuentes (un millón)"
+    messages.write_text(format_po(po), encoding="utf-8")
+    assert run(translated, "update").exit_code == 0
+    assert entry(messages, "Source").msgstr_plural[2] == "Fuentes (un millón)"  # a translator's text is never dropped
+    result = run(translated, "check", "--no-rendered")
+    assert "has 3 forms but the header's Plural-Forms says nplurals=2: delete the surplus msgstr[N] lines" in result.output
+
+
+@pytest.mark.parametrize("value", ["nplurals=two; plural=(n != 1);", "nplurals=2; plural=(n !=);", "nplurals=2;"])
+def test_an_unusable_plural_forms_header_is_a_located_error(translated, run, value):
+    messages = translated / "locales/es/LC_MESSAGES/messages.po"
+    _set_plural_forms(messages, value)
+    line = next(i for i, t in enumerate(messages.read_text(encoding="utf-8").splitlines(), 1) if t.startswith('"Plural-Forms:'))
+    before = messages.read_bytes()
+    result = run(translated, "check", "--no-rendered")
+    assert result.exit_code == 1 and f"locales/es/LC_MESSAGES/messages.po:{line}: error BG107: Plural-Forms" in result.output
+    for command in (("update",), ("build", "--no-pdf")):
+        result = run(translated, *command)
+        assert result.exit_code == 2, result.output
+        assert f"messages.po:{line}" in result.output and "Plural forms" in result.output
+        assert "Traceback" not in result.output
+    assert messages.read_bytes() == before
