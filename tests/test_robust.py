@@ -30,8 +30,11 @@ def test_sigkill_while_rendering_a_pdf_keeps_previous_dist_and_catalogs(tmp_path
     # make the next build different, so a half-written result would show
     recs = root / "content/en/brief/recs.md"
     recs.write_text(recs.read_text(encoding="utf-8") + "\nA new paragraph.\n", encoding="utf-8")
+    scratch = tmp_path / "tmp"  # what a killed process cannot clean up (WeasyPrint's font folder) stays out of /tmp
+    scratch.mkdir()
     for delay in (0.0, 0.2, 0.4):
-        proc = briefgen(root, "build", "--jobs", "1")  # serial: "PDF ..." is printed as each PDF starts
+        proc = briefgen(root, "build", "--jobs", "1",  # serial: "PDF ..." is printed as each PDF starts
+                        env={**os.environ, "TMPDIR": str(scratch)})
         line = proc.stdout.readline()
         while line and not line.startswith("PDF"):
             line = proc.stdout.readline()
