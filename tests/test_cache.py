@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -91,6 +92,17 @@ def test_noop_rebuild_renders_nothing_and_never_imports_weasyprint(proj):
     out = subprocess.run([sys.executable, "-c", probe, str(proj)], capture_output=True, text=True, check=True).stdout
     assert out.splitlines()[-1] == "False"
     assert "pdf/sample_brief.pdf: reused: inputs unchanged" in out
+
+
+@pytest.mark.parametrize("args", [("--help",), ("check",), ("extract",), ("update",), ("build", "--help")])
+def test_commands_that_render_no_pdf_never_import_weasyprint(proj, args):
+    """As the `briefgen` command runs them (launcher included); -X importtime lists every import."""
+    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "briefgen", "--project", str(proj), *args],
+                            capture_output=True, text=True, env={**os.environ, "BRIEFGEN_DAEMON": "off"})
+    assert result.returncode == 0, result.stdout + result.stderr
+    imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")}
+    assert {"briefgen.cli", "click"} <= imported  # the probe sees the command's imports
+    assert not {m for m in imported if m.split(".")[0] in ("weasyprint", "pydyf")}  # (pypdf, for check, brings fontTools)
 
 
 @pytest.mark.parametrize("damage", ["corrupt", "old-format", "garbage-manifest"])
