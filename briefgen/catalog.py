@@ -116,7 +116,7 @@ def _extract_messages(project: Project) -> list[Entry]:
     if not project.templates_dir.is_dir():
         return order
     for filename, lineno, message, comments, context in extract_from_dir(
-        str(project.templates_dir), method_map, options, keywords={"_": None, "gettext": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2)}
+        str(project.templates_dir), method_map, options, keywords={"_": None, "gettext": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2), "npgettext": ((1, "c"), 2, 3)}
     ):
         if isinstance(message, tuple):
             msgid, plural = message[0], message[1]

@@ -261,11 +261,7 @@ def check_catalogs(project: Project, report: Report, library, documents) -> dict
             for e in po.entries:
                 loc = Location(path, e.line)
                 if nplurals and not e.obsolete and e.msgid_plural is not None and sorted(e.msgstr_plural) != list(range(nplurals)):
-                    have = len(e.msgstr_plural)
-                    todo = ("run `briefgen update` to add the missing forms" if have < nplurals
-                            else "delete the surplus msgstr[N] lines or correct the Plural-Forms header")
-                    report.add("BG107", loc, f"plural entry {e.msgid[:40]!r} has {have} form{'s' if have != 1 else ''} "
-                                             f"but the header's Plural-Forms says nplurals={nplurals}: {todo}", e.msgid)
+                    report.add("BG107", loc, _plural_mismatch(e, nplurals), e.msgid)
                 if e.obsolete:
                     report.add("BG105", loc, f"obsolete entry {e.msgid[:50]!r}: delete it once its translation is no longer needed", e.msgid)
                     continue
@@ -291,6 +287,17 @@ def check_catalogs(project: Project, report: Report, library, documents) -> dict
                     else:
                         report.add("BG301", loc, message + "; or add '# briefgen: allow glossary' for a proper name", e.msgid)
     return catalogs
+
+
+def _plural_mismatch(e: Entry, nplurals: int) -> str:
+    missing = [f"msgstr[{i}]" for i in range(nplurals) if i not in e.msgstr_plural]
+    surplus = [f"msgstr[{i}]" for i in sorted(e.msgstr_plural) if not 0 <= i < nplurals]
+    parts = []
+    if missing:
+        parts.append(f"lacks {', '.join(missing)} (run `briefgen update` to add the missing forms)")
+    if surplus:
+        parts.append(f"has {', '.join(surplus)} beyond them (delete it, or correct the Plural-Forms header)")
+    return f"plural entry {e.msgid[:40]!r}: the header's Plural-Forms says nplurals={nplurals}; the entry " + " and ".join(parts)
 
 
 def _outline(text: str) -> list[int]:

@@ -6,7 +6,8 @@ library upgrade. Babel 2.17 and later follow CLDR 46, which gives Spanish, Frenc
 Portuguese and Catalan a third form (for "1 millón de ..."); GNU gettext's `msginit`, Poedit's and
 Weblate's defaults and the existing catalogs of those languages keep two. New catalogs therefore
 get `msginit`'s rule where it has one (the table below, gettext-tools 0.21, checked against
-`msginit` by the tests), else Babel's CLDR rule, else the Germanic `n != 1`. A translator may
+`msginit` by the tests), the conventional two forms for Catalan, else Babel's CLDR rule, else
+the Germanic `n != 1`. A translator may
 change the header (Poedit: Translation > Properties); `briefgen update` then gives every plural
 entry that many forms.
 """
@@ -39,14 +40,21 @@ GETTEXT_RULES = {
     "sl": "nplurals=4; plural=(n%100==1 ? 0 : n%100==2 ? 1 : n%100==3 || n%100==4 ? 2 : 3);",
 }
 
+#: languages msginit 0.21 has no rule for, whose catalogs (Weblate's default, Launchpad, Debian)
+#: use two forms where CLDR 46 added a third for millions
+CONVENTIONAL_RULES = {"ca": _TWO}
+
 
 def default_plural_forms(lang: str) -> str:
     """The Plural-Forms header a new catalog for `lang` (e.g. "es", "pt-BR", "es_MX") gets."""
-    code = lang.replace("-", "_")
-    parts = code.split("_")
+    parts = lang.replace("-", "_").split("_")
+    parts = [parts[0].lower()] + [p.upper() if len(p) == 2 else p for p in parts[1:]]  # pt-br -> pt_BR
+    code = "_".join(parts)
     for key in (code, "_".join(parts[:2]), parts[0]):
         if key in GETTEXT_RULES:
             return GETTEXT_RULES[key]
+        if key in CONVENTIONAL_RULES:
+            return CONVENTIONAL_RULES[key]
     try:
         from babel.messages.plurals import get_plural
 
@@ -63,12 +71,23 @@ class PluralRule:
     index: Callable[[int], int]
 
     def form(self, n: int) -> int:
-        """The msgstr[i] index for the number n, kept within 0..nplurals-1."""
+        """The msgstr[i] index for the whole number n, kept within 0..nplurals-1."""
         try:
-            i = int(self.index(int(n)))
+            i = int(self.index(whole_number(n)))
         except ArithmeticError:  # e.g. "n % 0": the header is wrong, the first form is the safe choice
             return 0
         return i if 0 <= i < self.nplurals else 0
+
+
+class CountError(TypeError):
+    """A plural was asked for with something that is not a whole number."""
+
+
+def whole_number(n) -> int:
+    """n as an int: ints and whole floats only (a count of 1.5 has no plural form in gettext)."""
+    if isinstance(n, bool) or not isinstance(n, (int, float)) or (isinstance(n, float) and not n.is_integer()):
+        raise CountError(f"a plural needs a whole number as its count, not {n!r}")
+    return int(n)
 
 
 GERMANIC = PluralRule(2, "(n != 1)", lambda n: int(n != 1))
@@ -95,4 +114,12 @@ def parse_plural_forms(value: str) -> PluralRule:
         func(1)
     except (ValueError, SyntaxError, RecursionError, ZeroDivisionError) as exc:
         raise ValueError(f"Plural-Forms expression {expr!r} is not a valid C expression in n ({exc})") from None
+    for n in (*range(1001), 10_000, 100_000, 1_000_000):  # as msgfmt -c checks it
+        try:
+            i = func(n)
+        except ArithmeticError:
+            continue
+        if not 0 <= i < nplurals:
+            raise ValueError(f"Plural-Forms expression {expr!r} gives form {i} for n={n}, "
+                             f"but nplurals={nplurals} allows 0 to {nplurals - 1}")
     return PluralRule(nplurals, expr, func)

@@ -85,12 +85,15 @@ class PoFile:
     def header_line(self, key: str) -> int:
         """The file line of a header field (the header's msgid line when it cannot be found)."""
         if self.path is not None:
+            field_line = re.compile(rf'^\s*"\s*{re.escape(key)}\s*:')
+            msgids = 0
             try:
                 with open(self.path, encoding="utf-8", errors="replace") as f:
                     for number, text in enumerate(f, 1):
-                        if text.startswith(f'"{key}:'):
+                        if field_line.match(text):
                             return number
-                        if number > 60:
+                        msgids += text.lstrip().startswith("msgid ")
+                        if msgids > 1:  # past the header entry
                             break
             except OSError:
                 pass

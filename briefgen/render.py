@@ -18,6 +18,7 @@ from .config import Project
 from .content import Document, Figure, Finding, Recommendation, Text
 from .errors import BuildError, ContentError, Location
 from .markdown import Pass, Style, parse, plain_text, render
+from .plurals import GERMANIC, CountError, whole_number
 from .pofile import PoFile
 
 
@@ -204,15 +205,15 @@ class CatalogTranslations(_gettext.NullTranslations):
         super().__init__()
         self.table = {}
         self.plurals = {}
-        self.rule = po.plural_rule() if po is not None else None
+        self.rule = po.plural_rule() if po is not None else GERMANIC
         if po is not None:
             for e in po.active():
                 if not e.translated:
                     continue
                 if e.msgid_plural is None:
                     self.table[e.key] = e.msgstr
-                else:
-                    self.plurals[e.key] = e.msgstr_plural
+                elif all(e.msgstr_plural.get(i) for i in range(self.rule.nplurals)):
+                    self.plurals[e.key] = e.msgstr_plural  # a form short of the header's rule: English (check: BG107)
 
     def gettext(self, message):
         return self.table.get((None, message), message)
@@ -225,10 +226,9 @@ class CatalogTranslations(_gettext.NullTranslations):
 
     def npgettext(self, context, singular, plural, n):
         forms = self.plurals.get((context, singular))
-        text = forms.get(self.rule.form(n)) if forms else None
-        if text:
-            return text
-        return singular if n == 1 else plural  # untranslated: English, whose rule is n != 1
+        if forms:
+            return forms[self.rule.form(n)]
+        return singular if whole_number(n) == 1 else plural  # untranslated: English, whose rule is n != 1
 
 
 class _CompiledTemplates(jinja2.BytecodeCache):
@@ -289,6 +289,20 @@ def render_template(env: jinja2.Environment, name: str, **context) -> str:
         raise BuildError(f"template '{exc.name}' not found in templates/", Location(name)) from None
     except jinja2.UndefinedError as exc:
         raise BuildError(f"template uses an undefined value: {exc.message}", Location(Path("templates") / name)) from None
+    except CountError as exc:
+        raise BuildError(f"{exc}: give ngettext (or {{% trans count=... %}}) a number of items",
+                         _template_line(exc) or Location(Path("templates") / name)) from None
+
+
+def _template_line(exc: BaseException) -> Location | None:
+    """Where in a template an error was raised: Jinja2 gives its frames the template's file and line."""
+    found, tb = None, exc.__traceback__
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if code.co_filename.endswith((".html", ".svg")) and "__jinja_exception__" in tb.tb_frame.f_globals:
+            found = Location(code.co_filename, tb.tb_lineno)
+        tb = tb.tb_next
+    return found
 
 
 # ----- views from documents -----------------------------------------------------------------

@@ -230,6 +230,9 @@ def test_new_catalogs_get_the_plural_rule_msginit_gives(tmp_path):
         assert read_po(out).header_fields()["Plural-Forms"] == default_plural_forms(lang), lang
     assert default_plural_forms("es_MX") == default_plural_forms("es-MX") == "nplurals=2; plural=(n != 1);"
     assert default_plural_forms("pt-BR") == "nplurals=2; plural=(n > 1);"
+    for lang in ("es", "fr", "it", "pt", "ca"):  # CLDR 46 (Babel 2.17+) gives these a third form for millions
+        assert default_plural_forms(lang).startswith("nplurals=2;"), lang
+    assert default_plural_forms("pt-br") == default_plural_forms("pt_BR")
     assert default_plural_forms("ar").startswith("nplurals=6;")  # not in msginit's table: Babel's CLDR rule
     assert default_plural_forms("xx-unknown") == "nplurals=2; plural=(n != 1);"
 
@@ -255,8 +258,10 @@ def test_plural_forms_follow_the_catalog_header(translated, run):
 
     result = run(translated, "check", "--no-rendered")
     assert result.exit_code == 1
-    assert (f"locales/es/LC_MESSAGES/messages.po:{source.line}: error BG107: plural entry 'Source' has 2 forms but the "
-            "header's Plural-Forms says nplurals=3: run `briefgen update` to add the missing forms") in result.output
+    assert (f"locales/es/LC_MESSAGES/messages.po:{source.line}: error BG107: plural entry 'Source': the header's "
+            "Plural-Forms says nplurals=3; the entry lacks msgstr[2] (run `briefgen update` to add the missing forms)") in result.output
+    assert run(translated, "build", "--no-pdf").exit_code == 0  # until then, the two forms are not used: English
+    assert '<span class="label">Sources:</span>' in (translated / "dist/site/es/brief/index.html").read_text(encoding="utf-8")
 
     before = messages.read_text(encoding="utf-8")
     assert run(translated, "update").exit_code == 0
@@ -280,10 +285,12 @@ def test_a_surplus_plural_form_is_kept_and_reported(translated, run):
     assert run(translated, "update").exit_code == 0
     assert entry(messages, "Source").msgstr_plural[2] == "Fuentes (un millón)"  # a translator's text is never dropped
     result = run(translated, "check", "--no-rendered")
-    assert "has 3 forms but the header's Plural-Forms says nplurals=2: delete the surplus msgstr[N] lines" in result.output
+    assert ("BG107: plural entry 'Source': the header's Plural-Forms says nplurals=2; the entry has msgstr[2] beyond them "
+            "(delete it, or correct the Plural-Forms header)") in result.output
 
 
-@pytest.mark.parametrize("value", ["nplurals=two; plural=(n != 1);", "nplurals=2; plural=(n !=);", "nplurals=2;"])
+@pytest.mark.parametrize("value", ["nplurals=two; plural=(n != 1);", "nplurals=2; plural=(n !=);", "nplurals=2;",
+                                   "nplurals=2; plural=n%3;"])
 def test_an_unusable_plural_forms_header_is_a_located_error(translated, run, value):
     messages = translated / "locales/es/LC_MESSAGES/messages.po"
     _set_plural_forms(messages, value)
@@ -297,3 +304,59 @@ def test_an_unusable_plural_forms_header_is_a_located_error(translated, run, val
         assert f"messages.po:{line}" in result.output and "Plural forms" in result.output
         assert "Traceback" not in result.output
     assert messages.read_bytes() == before
+
+
+def test_a_one_form_language_and_plurals_with_context(tmp_path, run):
+    """Japanese has one form: `update` gives its plural entries msgstr[0] only, and the build uses it
+    for every count. npgettext's context keeps two entries with the same English apart."""
+    root = make_project(tmp_path / "proj", targets=("es", "ja"))
+    base = root / "templates/base.html"
+    text = base.read_text(encoding="utf-8")
+    assert "</body>" in text
+    base.write_text(text.replace("</body>", '<p id="tally">{{ npgettext("tally", "Source", "Sources", 3) }}</p>\n</body>', 1),
+                    encoding="utf-8")
+    assert run(root, "extract").exit_code == 0 and run(root, "update").exit_code == 0
+    messages = root / "locales/ja/LC_MESSAGES/messages.po"
+    po = read_po(messages)
+    assert po.header_fields()["Plural-Forms"] == "nplurals=1; plural=0;"
+    plain = next(e for e in po.entries if e.msgid == "Source" and e.msgctxt is None)
+    tally = next(e for e in po.entries if e.msgid == "Source" and e.msgctxt == "tally")
+    assert plain.msgstr_plural == tally.msgstr_plural == {0: ""}
+    plain.msgstr_plural[0], tally.msgstr_plural[0] = "出典", "件の出典"
+    messages.write_text(format_po(po), encoding="utf-8")
+    assert run(root, "build", "--no-pdf").exit_code == 0
+    page = (root / "dist/site/ja/brief/index.html").read_text(encoding="utf-8")
+    assert '<span class="label">出典:</span>' in page  # one source: form 0
+    assert '<p id="tally">件の出典</p>' in page  # three, with the context's own translation
+    english = (root / "dist/site/en/brief/index.html").read_text(encoding="utf-8")
+    assert '<p id="tally">Sources</p>' in english and '<span class="label">Source:</span>' in english
+
+
+def test_a_plural_count_that_is_no_whole_number_is_a_located_error(translated, run):
+    macros = translated / "templates/_macros.html"
+    text = macros.read_text(encoding="utf-8")
+    line = next(i for i, t in enumerate(text.splitlines(), 1) if 'ngettext("Source", "Sources", f.sources|length)' in t)
+    macros.write_text(text.replace("f.sources|length)", "f.sources|length / 2)"), encoding="utf-8")
+    result = run(translated, "build", "--no-pdf")
+    assert result.exit_code == 2
+    assert f"templates/_macros.html:{line}: error: a plural needs a whole number as its count, not 0.5" in result.output
+    assert "Traceback" not in result.output and "internal error" not in result.output
+
+
+def test_plural_rule_of_a_header(tmp_path):
+    from briefgen.plurals import parse_plural_forms
+
+    french = parse_plural_forms("nplurals=2; plural=(n > 1);")
+    assert [french.form(n) for n in (0, 1, 2, 1_000_000)] == [0, 0, 1, 1]
+    polish = parse_plural_forms("nplurals=3; plural=(n==1 ? 0 : n%10>=2 && n%10<=4 && (n%100<10 || n%100>=20) ? 1 : 2);")
+    assert [polish.form(n) for n in (1, 2, 5, 12, 22, 25)] == [0, 1, 2, 2, 1, 2]
+    assert polish.form(3.0) == 1
+    with pytest.raises(TypeError):
+        polish.form(2.5)
+    po = tmp_path / "x.po"
+    po.write_text('# a comment\n' * 70 + 'msgid ""\nmsgstr ""\n"Language: fr\\n"\n  "Plural-Forms : nplurals=2; plural=n>1;\\n"\n',
+                  encoding="utf-8")
+    assert read_po(po).header_line("Plural-Forms") == 74
+    assert read_po(po).plural_rule().form(0) == 0
+    po.write_text('msgid ""\nmsgstr ""\n"Language: de\\n"\n', encoding="utf-8")
+    assert [read_po(po).plural_rule().form(n) for n in (0, 1, 2)] == [1, 0, 1]  # no header: gettext's n != 1
