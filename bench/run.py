@@ -336,6 +336,15 @@ def main() -> None:
     args = parser.parse_args()
     sys.path.insert(0, str(REPO))
     work = Path(tempfile.mkdtemp(prefix="briefgen-bench-"))
+    # every temporary folder of this run and of the processes it starts goes in `work`, removed at the end
+    tempfile.tempdir = os.environ["TMPDIR"] = str(work)
+    try:
+        measure(args, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def measure(args: argparse.Namespace, work: Path) -> None:
     root = copy_project(work / "project")
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     f = floor(root, args.repeats)
@@ -365,7 +374,6 @@ def main() -> None:
         for docs, p, t, per, ratio in scaling():
             print(f"scaling: {docs:2d} documents x 3 languages: {t:6.2f} s for {p:4d} pages = {per * 1000:5.1f} ms/page"
                   + (f"  (= {ratio:.2f} x its floor)" if ratio else ""))
-    shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
