@@ -84,7 +84,7 @@ def _refuse_shared_outputs(editions: list[Edition], root: Path) -> None:
                 + "; give each edition its own output name", ed.doc.meta.output_location)
 
 
-def strict_problems(editions: list[Edition]) -> list[str]:
+def strict_problems(editions: list[Edition], root: Path | None = None) -> list[str]:
     lines = []
     seen = set()
     for ed in editions:
@@ -96,8 +96,45 @@ def strict_problems(editions: list[Edition]) -> list[str]:
                 continue
             seen.add(key)
             loc = gap.location if gap.location and gap.location.line else gap.unit.location
-            lines.append(f"{loc.display()}: error: [{ed.lang}] {gap.describe()}")
+            lines.append(f"{loc.display(root)}: error: [{ed.lang}] {gap.describe()}")
     return lines
+
+
+def strict_label_problems(project: Project, messages: dict) -> list[str]:
+    """The templates' labels (messages.po) a target language would show in English: missing from
+    its catalog, untranslated, fuzzy, or short of the forms its Plural-Forms header asks for."""
+    from .catalog import message_entries
+
+    lines = []
+    labels = message_entries(project)
+    for lang in project.target_languages:
+        po = messages.get(lang)
+        if po is None:
+            if labels:
+                path = project.po_path(lang, "messages")
+                lines.append(f"{Location(path).display(project.root)}: error: [{lang}] no catalog for the templates' labels; run `briefgen update`")
+            continue
+        index, nplurals = po.index(), po.plural_rule().nplurals
+        for label in labels:
+            e = index.get(label.key)
+            if e is None:
+                state, loc = "absent (run `briefgen extract`, then `briefgen update`)", _reference(project, label)
+            elif e.fuzzy:
+                state, loc = "fuzzy", Location(po.path, e.line)
+            elif not e.translated or (e.msgid_plural is not None and not all(e.msgstr_plural.get(i) for i in range(nplurals))):
+                state, loc = "untranslated", Location(po.path, e.line)
+            else:
+                continue
+            short = label.msgid if len(label.msgid) <= 60 else label.msgid[:57] + "..."
+            lines.append(f"{loc.display(project.root)}: error: [{lang}] {state} (template label): {short!r}")
+    return lines
+
+
+def _reference(project: Project, entry) -> Location:
+    """Where a template uses a label (its first `#:` reference)."""
+    ref = entry.references[0] if entry.references else ""
+    path, _, line = ref.rpartition(":")
+    return Location(project.root / path, int(line)) if line.isdigit() else Location(project.root / (ref or "templates"))
 
 
 def page_path(lang: str, doc: str) -> str:
@@ -168,7 +205,7 @@ def _build(project, strict, pdf, variant, progress, cache, pool, fingerprint) ->
     editions, messages = load_editions(project, loaded)
     result = BuildResult(editions)
     if strict:
-        problems = strict_problems(editions)
+        problems = strict_problems(editions, project.root) + strict_label_problems(project, messages)
         if problems:
             raise StrictError(
                 f"--strict: {len(problems)} unit(s) have no usable translation; translate them (and clear "

@@ -360,3 +360,29 @@ def test_plural_rule_of_a_header(tmp_path):
     assert read_po(po).plural_rule().form(0) == 0
     po.write_text('msgid ""\nmsgstr ""\n"Language: de\\n"\n', encoding="utf-8")
     assert [read_po(po).plural_rule().form(n) for n in (0, 1, 2)] == [1, 0, 1]  # no header: gettext's n != 1
+
+
+def test_strict_also_refuses_untranslated_template_labels(translated, run):
+    """--strict fails wherever a page would show English: the templates' labels too."""
+    messages = translated / "locales/es/LC_MESSAGES/messages.po"
+    po = read_po(messages)
+    key = next(e for e in po.entries if e.msgid == "Key insights")
+    key.msgstr = ""
+    source = next(e for e in po.entries if e.msgid == "Source")
+    source.set_fuzzy(True)
+    messages.write_text(format_po(po), encoding="utf-8")
+    key, source = entry(messages, "Key insights"), entry(messages, "Source")  # their lines, as written
+    result = run(translated, "build", "--strict")
+    assert result.exit_code == 1
+    assert f"\nlocales/es/LC_MESSAGES/messages.po:{key.line}: error: [es] untranslated (template label): 'Key insights'" in result.output
+    assert f"messages.po:{source.line}: error: [es] fuzzy (template label): 'Source'" in result.output
+    assert not (translated / "dist").exists()
+    page = translated / "templates/base.html"
+    page.write_text(page.read_text(encoding="utf-8").replace("</body>", "<p>{{ _('A new label') }}</p>\n</body>", 1), encoding="utf-8")
+    line = next(i for i, t in enumerate(page.read_text(encoding="utf-8").splitlines(), 1) if "A new label" in t)
+    result = run(translated, "build", "--strict")
+    assert (f"\ntemplates/base.html:{line}: error: [es] absent (run `briefgen extract`, then `briefgen update`) "
+            "(template label): 'A new label'") in result.output
+    messages.unlink()
+    result = run(translated, "build", "--strict")
+    assert "\nlocales/es/LC_MESSAGES/messages.po: error: [es] no catalog for the templates' labels; run `briefgen update`" in result.output

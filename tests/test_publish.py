@@ -73,19 +73,20 @@ def test_publish_twice_is_byte_identical(published, run):
     assert tree_hash(published / "dist/deposit") == before
 
 
-def test_fuzzy_entry_refuses_and_leaves_deposit_untouched(published, run, tmp_path):
+@pytest.mark.parametrize("domain, msgid", [("content", "Conclusion"), ("messages", "Key insights")])
+def test_fuzzy_entry_refuses_and_leaves_deposit_untouched(published, run, tmp_path, domain, msgid):
     root = tmp_path / "p"
     shutil.copytree(published, root)
     before = tree_hash(root / "dist/deposit")
-    po_path = root / "locales/es/LC_MESSAGES/content.po"
+    po_path = root / f"locales/es/LC_MESSAGES/{domain}.po"
     po = read_po(po_path)
-    entry = next(e for e in po.entries if e.msgid == "Conclusion")
+    entry = next(e for e in po.entries if e.msgid == msgid)
     entry.set_fuzzy(True)
     po_path.write_text(format_po(po), encoding="utf-8")
-    line = next(e.line for e in read_po(po_path).entries if e.msgid == "Conclusion")
+    line = next(e.line for e in read_po(po_path).entries if e.msgid == msgid)
     result = run(root, "publish")
     assert result.exit_code == 1
-    assert f"locales/es/LC_MESSAGES/content.po:{line}: error: [es] fuzzy" in result.output
+    assert f"publish refused: the languages are out of sync; nothing was written:\nlocales/es/LC_MESSAGES/{domain}.po:{line}: error: [es] fuzzy" in result.output
     assert tree_hash(root / "dist/deposit") == before
 
 
