@@ -84,7 +84,13 @@ def _refuse_shared_outputs(editions: list[Edition], root: Path) -> None:
                 + "; give each edition its own output name", ed.doc.meta.output_location)
 
 
-def strict_problems(editions: list[Edition], root: Path | None = None) -> list[str]:
+def strict_problems(project: Project, editions: list[Edition], messages: dict) -> list[str]:
+    """Everything a target language would show in English: units of its documents, and labels of
+    the templates (`messages`: the template catalogs per language, as load_editions gives them)."""
+    return _unit_problems(editions, project.root) + _label_problems(project, messages)
+
+
+def _unit_problems(editions: list[Edition], root: Path) -> list[str]:
     lines = []
     seen = set()
     for ed in editions:
@@ -100,9 +106,9 @@ def strict_problems(editions: list[Edition], root: Path | None = None) -> list[s
     return lines
 
 
-def strict_label_problems(project: Project, messages: dict) -> list[str]:
-    """The templates' labels (messages.po) a target language would show in English: missing from
-    its catalog, untranslated, fuzzy, or short of the forms its Plural-Forms header asks for."""
+def _label_problems(project: Project, messages: dict) -> list[str]:
+    """Labels missing from a language's messages.po, untranslated, fuzzy, or short of the forms
+    its Plural-Forms header asks for."""
     from .catalog import message_entries
 
     lines = []
@@ -121,7 +127,7 @@ def strict_label_problems(project: Project, messages: dict) -> list[str]:
                 state, loc = "absent (run `briefgen extract`, then `briefgen update`)", _reference(project, label)
             elif e.fuzzy:
                 state, loc = "fuzzy", Location(po.path, e.line)
-            elif not e.translated or (e.msgid_plural is not None and not all(e.msgstr_plural.get(i) for i in range(nplurals))):
+            elif not e.usable(nplurals):
                 state, loc = "untranslated", Location(po.path, e.line)
             else:
                 continue
@@ -205,7 +211,7 @@ def _build(project, strict, pdf, variant, progress, cache, pool, fingerprint) ->
     editions, messages = load_editions(project, loaded)
     result = BuildResult(editions)
     if strict:
-        problems = strict_problems(editions, project.root) + strict_label_problems(project, messages)
+        problems = strict_problems(project, editions, messages)
         if problems:
             raise StrictError(
                 f"--strict: {len(problems)} unit(s) have no usable translation; translate them (and clear "

@@ -46,6 +46,12 @@ class Entry:
             return bool(self.msgstr_plural) and all(self.msgstr_plural.values()) and not self.fuzzy
         return bool(self.msgstr) and not self.fuzzy
 
+    def usable(self, nplurals: int) -> bool:
+        """Translated, not fuzzy and, for a plural, with every form its catalog's rule has."""
+        if self.msgid_plural is not None:
+            return not self.fuzzy and all(self.msgstr_plural.get(i) for i in range(nplurals))
+        return self.translated
+
     def set_fuzzy(self, on: bool) -> None:
         if on and "fuzzy" not in self.flags:
             self.flags.insert(0, "fuzzy")

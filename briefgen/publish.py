@@ -74,11 +74,11 @@ def _record_document(project: Project, editions):
 
 def gate(project: Project, rendered: bool) -> None:
     """Refuse (exit 1) when any unit lacks a translation or any check reports an error."""
-    from .pipeline import load_editions, strict_label_problems, strict_problems
+    from .pipeline import load_editions, strict_problems
 
     if not rendered:
         editions, messages = load_editions(project)
-        problems = strict_problems(editions, project.root) + strict_label_problems(project, messages)
+        problems = strict_problems(project, editions, messages)
         if problems:
             raise PublishRefused("publish refused: the languages are out of sync; nothing was written:\n" + "\n".join(problems))
     report = run_checks(project, rendered=rendered)

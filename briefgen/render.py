@@ -208,12 +208,12 @@ class CatalogTranslations(_gettext.NullTranslations):
         self.rule = po.plural_rule() if po is not None else GERMANIC
         if po is not None:
             for e in po.active():
-                if not e.translated:
-                    continue
+                if not e.usable(self.rule.nplurals):
+                    continue  # English instead; a plural short of the header's forms too (check: BG107)
                 if e.msgid_plural is None:
                     self.table[e.key] = e.msgstr
-                elif all(e.msgstr_plural.get(i) for i in range(self.rule.nplurals)):
-                    self.plurals[e.key] = e.msgstr_plural  # a form short of the header's rule: English (check: BG107)
+                else:
+                    self.plurals[e.key] = e.msgstr_plural
 
     def gettext(self, message):
         return self.table.get((None, message), message)
