@@ -10,7 +10,7 @@ import jinja2
 from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_decimal
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from . import __version__
 from .chart import ChartBar, ChartGroup, bar_chart
@@ -273,7 +273,16 @@ def environment(project: Project, messages: PoFile | None) -> jinja2.Environment
         bytecode_cache=_COMPILED,
     )
     translations = CatalogTranslations(messages)
-    env.install_gettext_translations(translations, newstyle=True)
+    # A label is text, whoever wrote it: Jinja2's newstyle gettext would pass a msgstr on as
+    # markup (Markup(msgstr)), so a translator's "<script>" would reach every page. Escaped here,
+    # it is shown as written; a {% trans %} variable is still escaped on its own by Jinja2.
+    env.install_gettext_callables(
+        gettext=lambda message: escape(translations.gettext(message)),
+        ngettext=lambda singular, plural, n: escape(translations.ngettext(singular, plural, n)),
+        pgettext=lambda context, message: escape(translations.pgettext(context, message)),
+        npgettext=lambda context, singular, plural, n: escape(translations.npgettext(context, singular, plural, n)),
+        newstyle=True,
+    )
     env.globals["catalog"] = translations
     env.policies["ext.i18n.trimmed"] = True
     return env

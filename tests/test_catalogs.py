@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -386,3 +387,21 @@ def test_strict_also_refuses_untranslated_template_labels(translated, run):
     messages.unlink()
     result = run(translated, "build", "--strict")
     assert "\nlocales/es/LC_MESSAGES/messages.po: error: [es] no catalog for the templates' labels; run `briefgen update`" in result.output
+
+
+def test_a_label_translation_is_text_never_markup(translated, run):
+    """Jinja2's newstyle gettext treats a msgstr as markup; briefgen escapes it, so HTML a
+    translator writes in messages.po is shown as written and cannot reach the page as code."""
+    messages = translated / "locales/es/LC_MESSAGES/messages.po"
+    po = read_po(messages)
+    next(e for e in po.entries if e.msgid == "Key insights").msgstr = 'Ideas <script>alert("x")</script> & <b>clave</b>'
+    size = next(e for e in po.entries if e.msgid == "Download the PDF (%(size)s)")
+    size.msgstr = "Descargar <i>PDF</i> (%(size)s)"
+    messages.write_text(format_po(po), encoding="utf-8")
+    assert run(translated, "build").exit_code == 0  # with the PDF, whose link carries the label with %(size)s
+    html = (translated / "dist/site/es/brief/index.html").read_text(encoding="utf-8")
+    assert "<script>alert" not in html and "<b>clave" not in html and "<i>PDF" not in html
+    assert re.search(r"Descargar &lt;i&gt;PDF&lt;/i&gt; \(\d+(,\d)? KB\)</a>", html), html[html.find("Descargar"):][:80]
+    page = parse_html(html)
+    assert page.find("h2", id="key-insights").text() == 'Ideas <script>alert("x")</script> & <b>clave</b>'
+    assert "Ideas &lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &lt;b&gt;clave&lt;/b&gt;" in html
