@@ -2,7 +2,8 @@
 
 A PDF's key hashes its print HTML (which already holds the translated text, the templates'
 output and the formatted dates), the stylesheets, fonts and images it loads, the PDF options
-and briefgen's version. A corrupt or old-format cache is ignored and rebuilt, never trusted.
+and the code that renders it (briefgen, Python, installed libraries: `code_version`). A
+corrupt or old-format cache is ignored and rebuilt, never trusted.
 """
 from __future__ import annotations
 
@@ -40,11 +41,20 @@ def config_digest(project: Project, variant: str) -> str:
     return digest(json.dumps(data, sort_keys=True))
 
 
+def code_version() -> str:
+    """briefgen's version and the code behind it: an edited briefgen (an editable install keeps its
+    version), another Python or an upgraded library (WeasyPrint's layout, Babel's data) would
+    render other bytes, so none of them may reuse what the old code built."""
+    from .codekey import code_key
+
+    return f"{__version__}+{code_key()[:20]}"
+
+
 def inputs_digest(project: Project, **options) -> str:
     """Everything a build reads: sources, catalogs, templates, configuration, options, version."""
     import os
 
-    parts = [__version__, json.dumps(options, sort_keys=True), os.environ.get("SOURCE_DATE_EPOCH", "")]
+    parts = [code_version(), json.dumps(options, sort_keys=True), os.environ.get("SOURCE_DATE_EPOCH", "")]
     for folder in (project.content_dir, project.locales_dir, project.templates_dir):
         for p in sorted(folder.rglob("*")) if folder.is_dir() else ():
             if p.is_file():
@@ -63,7 +73,7 @@ REASONS = {
     "html": "its text, translation or templates changed",
     "assets": "a stylesheet, font or image changed",
     "config": "the configuration or PDF variant changed",
-    "version": "briefgen was upgraded",
+    "version": "briefgen, Python or an installed library changed",
 }
 
 

@@ -39,6 +39,7 @@ import threading
 import time
 from pathlib import Path
 
+from .codekey import code_key
 from .wire import recv as _recv
 from .wire import send as _send
 
@@ -59,27 +60,6 @@ def _name() -> str | None:
     if instance == "off" or not sys.platform.startswith("linux"):
         return None
     return f"\0briefgen-daemon-{os.getuid()}-{hashlib.sha256(instance.encode()).hexdigest()[:16]}"
-
-
-def code_key() -> str:
-    """What a build's result depends on besides its project, read from disk without importing
-    anything: this Python, briefgen's own files, every installed distribution (name and version)."""
-    import site
-
-    package = Path(__file__).resolve().parent
-    h = hashlib.sha256(f"{os.path.realpath(sys.executable)}\0{sys.version}\0{package}\0".encode())
-    for path in sorted(package.rglob("*")):
-        if path.suffix in (".py", ".csl", ".xsd", ".xml", ".json") and "__pycache__" not in path.parts:
-            st = path.stat()
-            h.update(f"{path.relative_to(package)}\0{st.st_mtime_ns}\0{st.st_size}\0".encode())
-    folders = [*site.getsitepackages(), site.getusersitepackages()]  # not the script's or the current one
-    for entry in sorted(set(os.path.realpath(f) for f in folders)):
-        try:
-            names = sorted(n for n in os.listdir(entry) if n.endswith((".dist-info", ".egg-info", ".pth")))
-        except OSError:
-            continue
-        h.update(f"{entry}\0{' '.join(names)}\0".encode())
-    return h.hexdigest()
 
 
 def _peer(sock: socket.socket) -> int | None:

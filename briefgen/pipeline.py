@@ -7,8 +7,7 @@ from pathlib import Path
 
 from typing import TYPE_CHECKING
 
-from . import __version__
-from .cache import Cache, assets_digest, config_digest, digest, inputs_digest
+from .cache import Cache, assets_digest, code_version, config_digest, digest, inputs_digest
 from .config import Project
 from .errors import BuildError, Location
 from .writer import Staging
@@ -249,7 +248,7 @@ def _build(project, strict, pdf, variant, progress, cache, pool, fingerprint) ->
             "html": digest(html),
             "assets": assets_digest(project, [res.path for res in renderer.resources]),
             "config": config_digest(project, variant),
-            "version": __version__,
+            "version": code_version(),
         }
         data, why = cache.lookup(rel, parts)
         result.explain.append((rel, why))

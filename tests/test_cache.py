@@ -125,6 +125,38 @@ def test_damaged_cache_is_ignored(proj, run, damage):
     assert contents(snapshot(proj)) == before
 
 
+def test_other_code_reuses_nothing(proj, run, monkeypatch):
+    """An edited briefgen (same version), another Python or an upgraded library would render other
+    bytes: the build is no no-op, and no PDF is reused."""
+    from briefgen import codekey
+
+    result = run(proj, "build", "--explain")
+    assert "pdf/sample_brief.pdf: reused: inputs unchanged" in result.output and "rebuilt" not in result.output
+    monkeypatch.setattr(codekey, "code_key", lambda: "0" * 64)  # as a changed file or package would give
+    result = run(proj, "build", "--explain")
+    assert result.exit_code == 0
+    assert "pdf/sample_brief.pdf: rebuilt: briefgen, Python or an installed library changed" in result.output
+    assert "reused" not in result.output
+
+
+def test_the_code_key_follows_briefgen_s_files(tmp_path):
+    """Measured from disk in a fresh process: the same files give the same key, an edited one another."""
+    copy = tmp_path / "lib"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "briefgen", copy / "briefgen",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    probe = [sys.executable, "-c", "from briefgen.codekey import code_key; print(code_key())"]
+    env = {**os.environ, "PYTHONPATH": str(copy)}
+
+    def key() -> str:
+        return subprocess.run(probe, capture_output=True, text=True, check=True, env=env, cwd=tmp_path).stdout.strip()
+
+    first = key()
+    assert len(first) == 64 and key() == first
+    render = copy / "briefgen/render.py"
+    render.write_text(render.read_text(encoding="utf-8") + "\n# an edit\n", encoding="utf-8")
+    assert key() != first
+
+
 def test_serial_and_parallel_builds_are_identical(proj, run, tmp_path):
     serial = tmp_path / "serial"
     shutil.copytree(proj, serial, ignore=shutil.ignore_patterns("dist", ".briefgen-cache"))
