@@ -85,7 +85,8 @@ class Cache:
         self.manifest_path = project.cache_dir / "manifest.json"
         self.enabled = enabled
         self.note = ""
-        self.outputs: dict = {}
+        self.outputs: dict = {}  # the PDFs of the last build: rel -> entry
+        self.kept: dict = {}  # every PDF the store still holds, from builds with PDFs: rel -> entry
         self.used: dict = {}
         self.last: dict = {}
         if enabled:
@@ -104,6 +105,8 @@ class Cache:
             self.note = "cache from another briefgen format: ignored"
             return
         self.outputs = data["outputs"]
+        kept = data.get("kept", {})
+        self.kept = {**(kept if isinstance(kept, dict) else {}), **self.outputs}
         self.last = data if isinstance(data.get("dist"), dict) else {}
 
     def lookup(self, rel: str, parts: dict) -> tuple[bytes | None, str]:
@@ -111,7 +114,7 @@ class Cache:
         key = digest(json.dumps(parts, sort_keys=True))
         if not self.enabled:
             return None, "rebuilt: cache disabled (--no-cache)"
-        entry = self.outputs.get(rel)
+        entry = self.kept.get(rel)
         if not isinstance(entry, dict) or not isinstance(entry.get("parts"), dict):
             return None, f"rebuilt: not in the cache ({self.note or 'first build'})"
         if entry.get("key") != key:
@@ -148,13 +151,15 @@ class Cache:
     def warnings(self) -> list[str]:
         return list(self.last.get("warnings", []))
 
-    def save(self, fingerprint: str, dist: Path, warnings: list[str]) -> None:
-        """Keep exactly the entries this build used; drop the rest; remember the build's inputs."""
+    def save(self, fingerprint: str, dist: Path, warnings: list[str], pdf: bool = True) -> None:
+        """Remember the build's inputs. A build with PDFs keeps exactly the PDFs it used and drops
+        the rest; a build without (`--no-pdf`, `serve`) keeps what the store holds for the next."""
         if not self.enabled:
             return
-        keep = {e["key"] for e in self.used.values()}
+        kept = self.used if pdf else {rel: e for rel, e in self.kept.items() if isinstance(e, dict) and "key" in e}
+        keep = {e["key"] for e in kept.values()}
         write_text(self.manifest_path, json.dumps(
-            {"format": FORMAT, "version": __version__, "outputs": self.used, "inputs": fingerprint,
+            {"format": FORMAT, "version": __version__, "outputs": self.used, "kept": kept, "inputs": fingerprint,
              "dist": _dist_state(dist), "warnings": warnings}, indent=1, sort_keys=True))
         for path in self.dir.glob("*.pdf"):
             if path.stem not in keep:

@@ -362,5 +362,5 @@ def _build(project, strict, pdf, variant, progress, cache, pool, fingerprint) ->
     except BaseException:
         staging.abort()
         raise
-    cache.save(fingerprint, project.dist_dir, result.warnings)
+    cache.save(fingerprint, project.dist_dir, result.warnings, pdf=pdf)
     return result

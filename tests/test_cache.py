@@ -125,6 +125,21 @@ def test_damaged_cache_is_ignored(proj, run, damage):
     assert contents(snapshot(proj)) == before
 
 
+def test_a_build_without_pdfs_keeps_the_cached_pdfs(proj, run):
+    """`--no-pdf` (and `serve` without --pdf) render no PDF: the cache must still hold the PDFs
+    for the next full build (it used to keep only what each build used: none)."""
+    before = contents(snapshot(proj))
+    edit(proj / "content/en/brief/recs.md", "Three steps", "Three careful steps")
+    assert run(proj, "build", "--no-pdf").exit_code == 0
+    assert len(list((proj / ".briefgen-cache/pdf").glob("*.pdf"))) == 2
+    edit(proj / "content/en/brief/recs.md", "Three careful steps", "Three steps")
+    result = run(proj, "build", "--explain")
+    assert result.exit_code == 0
+    assert "pdf/sample_brief.pdf: reused: inputs unchanged" in result.output
+    assert "pdf/sample_brief_es.pdf: reused: inputs unchanged" in result.output
+    assert contents(snapshot(proj)) == before
+
+
 def test_other_code_reuses_nothing(proj, run, monkeypatch):
     """An edited briefgen (same version), another Python or an upgraded library would render other
     bytes: the build is no no-op, and no PDF is reused."""
