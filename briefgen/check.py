@@ -358,6 +358,12 @@ def _compare_pdfs(project: Project, report: Report, en: dict, other: dict) -> No
     pdf_dir = project.dist_dir / "pdf"
     a_path, b_path = pdf_dir / en["pdf"], pdf_dir / other["pdf"]
     if not (en["pdf"] and other["pdf"] and a_path.exists() and b_path.exists()):
+        if en["pdf"] and other["pdf"]:
+            why = ", ".join(name for name in (en["pdf"], other["pdf"]) if not (pdf_dir / name).exists()) + " missing from dist/pdf"
+        else:
+            why = "the built pages link no PDF (a build with --no-pdf?)"
+        report.add("BG504", Location(pdf_dir), f"PDFs not compared: {why}; run `briefgen build` to check their "
+                   "bookmark trees and page counts")
         return
     a, b = pdf_shape(a_path), pdf_shape(b_path)
     if a["bookmarks"] != b["bookmarks"]:

@@ -200,3 +200,22 @@ def test_bad_input_exits_2(clean):
     result = cli(clean, "check")
     assert result.exit_code == 2
     assert "content.po:3: error: unknown or misformatted keyword" in result.output
+
+
+def test_bg504_pdfs_not_compared_after_a_build_without_them(clean):
+    shutil.rmtree(clean / "dist")
+    assert cli(clean, "build", "--no-pdf").exit_code == 0
+    found, data = codes(clean)
+    assert found == {"BG504"} and data["summary"]["errors"] == 0
+    [problem] = data["problems"]
+    assert problem["message"] == ("PDFs not compared: the built pages link no PDF (a build with --no-pdf?); "
+                                  "run `briefgen build` to check their bookmark trees and page counts")
+    assert cli(clean, "build").exit_code == 0
+    assert codes(clean)[0] == set()
+
+
+def test_bg504_a_missing_pdf_is_named(clean):
+    (clean / "dist/pdf/sample_brief_es.pdf").unlink()
+    found, data = codes(clean)
+    assert found == {"BG504"}
+    assert data["problems"][0]["message"].startswith("PDFs not compared: sample_brief_es.pdf missing from dist/pdf;")
