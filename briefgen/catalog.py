@@ -106,6 +106,11 @@ def message_entries(project: Project) -> list[Entry]:
     return copy.deepcopy(_EXTRACTED[key])
 
 
+#: a comment starting so, just before a label in a template (`{# Translators: ... #}`) or in
+#: briefgen's code (`# Translators: ...`), becomes the entry's `#.` comment for translators
+TRANSLATOR_TAGS = ("Translators:",)
+
+
 def _extract_messages(project: Project) -> list[Entry]:
     from babel.messages.extract import extract_from_dir
 
@@ -116,7 +121,8 @@ def _extract_messages(project: Project) -> list[Entry]:
     if not project.templates_dir.is_dir():
         return order
     for filename, lineno, message, comments, context in extract_from_dir(
-        str(project.templates_dir), method_map, options, keywords={"_": None, "gettext": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2), "npgettext": ((1, "c"), 2, 3)}
+        str(project.templates_dir), method_map, options, comment_tags=TRANSLATOR_TAGS,
+        keywords={"_": None, "gettext": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2), "npgettext": ((1, "c"), 2, 3)},
     ):
         if isinstance(message, tuple):
             msgid, plural = message[0], message[1]
@@ -139,10 +145,13 @@ def _extract_messages(project: Project) -> list[Entry]:
     from babel.messages.extract import extract_from_file
 
     render_py = Path(__file__).with_name("render.py")
-    for _, msgid, comments, context in extract_from_file("python", str(render_py), keywords={"gettext": None}):
+    for _, msgid, comments, context in extract_from_file("python", str(render_py), keywords={"gettext": None},
+                                                         comment_tags=TRANSLATOR_TAGS):
         key = (context, msgid)
         if key not in by_key:
-            by_key[key] = Entry(msgid=msgid, msgctxt=context, extracted_comments=["Label rendered by briefgen"])
+            # Babel keeps the tag in a Python comment (Jinja2 drops it): drop it here too
+            comments = [c.split(None, 1)[1] if c.startswith(TRANSLATOR_TAGS) and " " in c else c for c in comments]
+            by_key[key] = Entry(msgid=msgid, msgctxt=context, extracted_comments=comments or ["Label rendered by briefgen"])
             order.append(by_key[key])
         if "briefgen/render.py" not in by_key[key].references:
             by_key[key].references.append("briefgen/render.py")  # no line: it moves with every edit

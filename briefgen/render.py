@@ -355,7 +355,13 @@ def _recommendation(r: TextRenderer, rec: Recommendation) -> RecommendationView:
 def document_view(project: Project, doc: Document, mode: str, env: jinja2.Environment) -> tuple[DocumentView, TextRenderer]:
     """The typed template context of one document in one mode ('screen' or 'print')."""
     gettext = env.globals["catalog"].gettext
-    r = TextRenderer(project, mode, gettext("Notes"), gettext("Back to reference"))
+    r = TextRenderer(
+        project, mode,
+        # Translators: Heading of the footnotes at the end of a section (read aloud by screen readers).
+        gettext("Notes"),
+        # Translators: Read aloud for the arrow that leads from a footnote back to its number in the text; the number follows.
+        gettext("Back to reference"),
+    )
     meta = doc.meta
     sections, toc = [], []
     for s in doc.sections:

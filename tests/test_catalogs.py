@@ -42,7 +42,12 @@ def test_extract_writes_references_comments_and_no_format_flags(project, run):
     note = next(e for e in pot.entries if e.msgid.startswith("Walk Free"))
     assert note.extracted_comments == ["Brief › intro › footnote"]
     msgs = read_po(project / "locales/messages.pot")
-    assert any(e.msgid == "Key insights" and e.references[0].startswith("templates/") for e in msgs.entries)
+    key = next(e for e in msgs.entries if e.msgid == "Key insights")
+    assert key.references[0].startswith("templates/")
+    # a label's context comes from the `{# Translators: ... #}` comment before it, or from briefgen's code
+    assert key.extracted_comments == ["Heading of the box with the main findings at the start of a publication."]
+    notes = next(e for e in msgs.entries if e.msgid == "Notes")
+    assert notes.extracted_comments == ["Heading of the footnotes at the end of a section (read aloud by screen readers)."]
 
 
 def test_extract_is_byte_stable(project, run):
