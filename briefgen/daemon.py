@@ -143,6 +143,10 @@ def delegate(args: list[str]) -> int | None:
             if interrupted:
                 print("interrupted; dist/ and the catalogs are unchanged", file=sys.stderr)
                 return 130
+            if answer[0] == "stale":
+                print(f"note: the build daemon (pid {pid}) has stopped: briefgen or an installed package changed "
+                      "since it started; this build runs on its own (`briefgen daemon start` starts a new daemon)",
+                      file=sys.stderr)
             return None
         started = True
         if interrupted:  # before the build started
