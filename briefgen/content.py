@@ -395,6 +395,8 @@ def load_document(project: Project, name: str, library: Library) -> Document:
     if f.has("highlights"):
         for ref, loc in f.ids("highlights"):
             table = library.recommendations if ref in library.recommendations else library.findings
+            if ref not in table:  # name both kinds' ids, not only the findings'
+                table = {**library.findings, **library.recommendations}
             highlights.append(_lookup("recommendation or finding", table, ref, loc))
 
     sections: list[Section] = []
