@@ -77,6 +77,14 @@ REASONS = {
 }
 
 
+def _valid(entries) -> dict:
+    """The well-formed entries of a manifest's table (rel -> entry); anything else is dropped."""
+    if not isinstance(entries, dict):
+        return {}
+    return {rel: e for rel, e in entries.items() if isinstance(rel, str) and isinstance(e, dict)
+            and isinstance(e.get("key"), str) and isinstance(e.get("parts"), dict) and isinstance(e.get("sha256"), str)}
+
+
 class Cache:
     """PDF bytes by key, with a manifest that remembers why each output was built."""
 
@@ -104,9 +112,8 @@ class Cache:
         if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("outputs"), dict):
             self.note = "cache from another briefgen format: ignored"
             return
-        self.outputs = data["outputs"]
-        kept = data.get("kept", {})
-        self.kept = {**(kept if isinstance(kept, dict) else {}), **self.outputs}
+        self.outputs = _valid(data["outputs"])
+        self.kept = {**_valid(data.get("kept")), **self.outputs}
         self.last = data if isinstance(data.get("dist"), dict) else {}
 
     def lookup(self, rel: str, parts: dict) -> tuple[bytes | None, str]:
@@ -156,7 +163,7 @@ class Cache:
         the rest; a build without (`--no-pdf`, `serve`) keeps what the store holds for the next."""
         if not self.enabled:
             return
-        kept = self.used if pdf else {rel: e for rel, e in self.kept.items() if isinstance(e, dict) and "key" in e}
+        kept = self.used if pdf else self.kept
         keep = {e["key"] for e in kept.values()}
         write_text(self.manifest_path, json.dumps(
             {"format": FORMAT, "version": __version__, "outputs": self.used, "kept": kept, "inputs": fingerprint,

@@ -111,6 +111,11 @@ def message_entries(project: Project) -> list[Entry]:
 TRANSLATOR_TAGS = ("Translators:",)
 
 
+def _comment_lines(comments: list[str]) -> list[str]:
+    """A comment written over several lines in a template is several `#.` lines in a PO file."""
+    return [line.strip() for c in comments for line in c.splitlines() if line.strip()]
+
+
 def _extract_messages(project: Project) -> list[Entry]:
     from babel.messages.extract import extract_from_dir
 
@@ -138,7 +143,7 @@ def _extract_messages(project: Project) -> list[Entry]:
                 entry.flags.append("python-format")
             order.append(entry)
         entry.references.append(f"templates/{Path(filename).as_posix()}:{lineno}")
-        for c in comments:
+        for c in _comment_lines(comments):
             if c not in entry.extracted_comments:
                 entry.extracted_comments.append(c)
     # labels that briefgen itself renders (footnote lists) are translated in the same catalog
@@ -151,7 +156,8 @@ def _extract_messages(project: Project) -> list[Entry]:
         if key not in by_key:
             # Babel keeps the tag in a Python comment (Jinja2 drops it): drop it here too
             comments = [c.split(None, 1)[1] if c.startswith(TRANSLATOR_TAGS) and " " in c else c for c in comments]
-            by_key[key] = Entry(msgid=msgid, msgctxt=context, extracted_comments=comments or ["Label rendered by briefgen"])
+            by_key[key] = Entry(msgid=msgid, msgctxt=context,
+                                extracted_comments=_comment_lines(comments) or ["Label rendered by briefgen"])
             order.append(by_key[key])
         if "briefgen/render.py" not in by_key[key].references:
             by_key[key].references.append("briefgen/render.py")  # no line: it moves with every edit

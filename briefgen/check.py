@@ -334,6 +334,7 @@ def check_rendered(project: Project, report: Report) -> None:
         report.add("BG504", Location(project.dist_dir), "no build found: rendered HTML/PDF parity not checked; run `briefgen build` first")
         return
     src = project.source_language
+    not_compared: dict[str, list[str]] = {}  # why -> editions: one line per reason, not per edition
     for name in project.documents:
         en_page = site / src / name / "index.html"
         if not en_page.exists():
@@ -349,22 +350,24 @@ def check_rendered(project: Project, report: Report) -> None:
             for key in en:
                 if key != "pdf" and en[key] != other[key]:
                     report.add("BG501", Location(page), f"{key} differ from the {src} page: {_diff(en[key], other[key])}")
-            _compare_pdfs(project, report, en, other)
+            why = _compare_pdfs(project, report, en, other)
+            if why:
+                not_compared.setdefault(why, []).append(f"{lang}/{name}")
+    for why, editions in not_compared.items():
+        report.add("BG504", Location(project.dist_dir / "pdf"), f"PDFs not compared ({', '.join(editions)}): {why}; "
+                   "run `briefgen build` to check their bookmark trees and page counts")
 
 
-def _compare_pdfs(project: Project, report: Report, en: dict, other: dict) -> None:
+def _compare_pdfs(project: Project, report: Report, en: dict, other: dict) -> str | None:
+    """Compare the PDFs of two editions; why they could not be compared, if so."""
     from .parity import pdf_shape
 
     pdf_dir = project.dist_dir / "pdf"
     a_path, b_path = pdf_dir / en["pdf"], pdf_dir / other["pdf"]
-    if not (en["pdf"] and other["pdf"] and a_path.exists() and b_path.exists()):
-        if en["pdf"] and other["pdf"]:
-            why = ", ".join(name for name in (en["pdf"], other["pdf"]) if not (pdf_dir / name).exists()) + " missing from dist/pdf"
-        else:
-            why = "the built pages link no PDF (a build with --no-pdf?)"
-        report.add("BG504", Location(pdf_dir), f"PDFs not compared: {why}; run `briefgen build` to check their "
-                   "bookmark trees and page counts")
-        return
+    if not (en["pdf"] and other["pdf"]):
+        return "the built pages link no PDF (a build with --no-pdf?)"
+    if not (a_path.exists() and b_path.exists()):
+        return ", ".join(p.name for p in (a_path, b_path) if not p.exists()) + " missing from dist/pdf"
     a, b = pdf_shape(a_path), pdf_shape(b_path)
     if a["bookmarks"] != b["bookmarks"]:
         report.add("BG502", Location(b_path), f"bookmark tree differs from {a_path.name}: {_diff(a['bookmarks'], b['bookmarks'])}")
@@ -372,6 +375,7 @@ def _compare_pdfs(project: Project, report: Report, en: dict, other: dict) -> No
     if abs(a["pages"] - b["pages"]) > allowed_pages:
         report.add("BG503", Location(b_path), f"{b['pages']} pages against {a['pages']} in {a_path.name} "
                    f"(tolerance ±{allowed_pages}); check for missing or duplicated content")
+    return None
 
 
 def _diff(a, b) -> str:

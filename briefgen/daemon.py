@@ -115,6 +115,7 @@ def delegate(args: list[str]) -> int | None:
     if connected is None:
         return None
     sock, pid = connected
+    quiet = bool({"-q", "--quiet"} & set(args[:args.index("build")] if "build" in args else args))  # errors only
     fds, opened = [], []
     for fd in (0, 1, 2):
         try:
@@ -143,8 +144,8 @@ def delegate(args: list[str]) -> int | None:
             if interrupted:
                 print("interrupted; dist/ and the catalogs are unchanged", file=sys.stderr)
                 return 130
-            if answer[0] == "stale":
-                print(f"note: the build daemon (pid {pid}) has stopped: briefgen or an installed package changed "
+            if answer[0] == "stale" and not quiet:
+                print(f"note: the build daemon (pid {pid}) is stopping: briefgen or an installed package changed "
                       "since it started; this build runs on its own (`briefgen daemon start` starts a new daemon)",
                       file=sys.stderr)
             return None
@@ -153,7 +154,7 @@ def delegate(args: list[str]) -> int | None:
             _interrupt(pid)
         sock.settimeout(None)
         answer, _ = _recv(sock)
-        if len(answer) > 2 and answer[2]:
+        if len(answer) > 2 and answer[2] and not quiet:
             print(f"note: the build daemon (pid {pid}) has stopped after this build; later builds run on their "
                   "own until `briefgen daemon start`", file=sys.stderr)
         return int(answer[1])

@@ -111,7 +111,9 @@ def _label_problems(project: Project, messages: dict) -> list[str]:
     from .catalog import message_entries
 
     lines = []
-    labels = message_entries(project)
+    shown = _edition_templates(project)
+    labels = [e for e in message_entries(project)
+              if any(ref.rpartition(":")[0] in shown or ref.startswith("briefgen/") for ref in e.references)]
     for lang in project.target_languages:
         po = messages.get(lang)
         if po is None:
@@ -123,7 +125,7 @@ def _label_problems(project: Project, messages: dict) -> list[str]:
         for label in labels:
             e = index.get(label.key)
             if e is None:
-                state, loc = "absent (run `briefgen extract`, then `briefgen update`)", _reference(project, label)
+                state, loc = "absent (run `briefgen extract`, then `briefgen update`)", _reference(project, label, po)
             elif e.fuzzy:
                 state, loc = "fuzzy", Location(po.path, e.line)
             elif not e.usable(nplurals):
@@ -135,11 +137,39 @@ def _label_problems(project: Project, messages: dict) -> list[str]:
     return lines
 
 
-def _reference(project: Project, entry) -> Location:
-    """Where a template uses a label (its first `#:` reference)."""
+#: the templates every language's editions are rendered from (the site's 404 page and index are
+#: rendered in the source language only), with what they extend, include and import
+EDITION_TEMPLATES = ("document.html", "print.html")
+
+
+def _edition_templates(project: Project) -> set[str]:
+    """`templates/<name>` of every template a translated edition is rendered with."""
+    import jinja2
+    import jinja2.meta
+
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(project.templates_dir)), extensions=["jinja2.ext.i18n"])
+    todo, seen = list(EDITION_TEMPLATES), set()
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        try:
+            tree = env.parse(env.loader.get_source(env, name)[0])
+        except jinja2.TemplateError:  # the build itself reports it, located
+            continue
+        todo += [ref for ref in jinja2.meta.find_referenced_templates(tree) if ref]
+    return {f"templates/{name}" for name in seen}
+
+
+def _reference(project: Project, entry, po) -> Location:
+    """Where a template uses a label (its first `#:` reference); for a label of briefgen's own
+    code, the catalog that lacks it."""
     ref = entry.references[0] if entry.references else ""
     path, _, line = ref.rpartition(":")
-    return Location(project.root / path, int(line)) if line.isdigit() else Location(project.root / (ref or "templates"))
+    if line.isdigit():
+        return Location(project.root / path, int(line))
+    return Location(po.path)
 
 
 def page_path(lang: str, doc: str) -> str:
@@ -213,7 +243,7 @@ def _build(project, strict, pdf, variant, progress, cache, pool, fingerprint) ->
         problems = strict_problems(project, editions, messages)
         if problems:
             raise StrictError(
-                f"--strict: {len(problems)} unit(s) have no usable translation; translate them (and clear "
+                f"--strict: {len(problems)} unit(s) or label(s) have no usable translation; translate them (and clear "
                 "fuzzy marks) in the catalogs:\n" + "\n".join(problems)
             )
     for ed in editions:

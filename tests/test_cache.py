@@ -140,6 +140,19 @@ def test_a_build_without_pdfs_keeps_the_cached_pdfs(proj, run):
     assert contents(snapshot(proj)) == before
 
 
+def test_a_malformed_kept_entry_is_ignored(proj, run):
+    manifest_path = proj / ".briefgen-cache/manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["kept"] = {"pdf/gone.pdf": {"key": ["not", "a", "str"], "parts": {}, "sha256": 1}, "x": 3}
+    manifest["outputs"]["pdf/sample_brief.pdf"]["key"] = {"nor": "this"}
+    manifest_path.write_text(json.dumps(manifest))
+    edit(proj / "content/en/brief/recs.md", "Three steps", "Three careful steps")
+    result = run(proj, "build", "--no-pdf")
+    assert result.exit_code == 0, result.output
+    result = run(proj, "build", "--explain")
+    assert result.exit_code == 0 and "pdf/sample_brief.pdf: rebuilt" in result.output
+
+
 def test_other_code_reuses_nothing(proj, run, monkeypatch):
     """An edited briefgen (same version), another Python or an upgraded library would render other
     bytes: the build is no no-op, and no PDF is reused."""

@@ -410,3 +410,32 @@ def test_a_label_translation_is_text_never_markup(translated, run):
     page = parse_html(html)
     assert page.find("h2", id="key-insights").text() == 'Ideas <script>alert("x")</script> & <b>clave</b>'
     assert "Ideas &lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &lt;b&gt;clave&lt;/b&gt;" in html
+
+
+def test_a_translator_comment_over_several_lines(project, run):
+    page = project / "templates/document.html"
+    text = page.read_text(encoding="utf-8")
+    old = '<h2 id="contents">{{ _("Contents") }}</h2>'
+    assert old in text
+    page.write_text(text.replace(old, '{# Translators: Heading of the table of contents;\n   keep it short. #}' + old), encoding="utf-8")
+    assert run(project, "extract").exit_code == 0 and run(project, "update").exit_code == 0
+    contents = next(e for e in read_po(project / "locales/messages.pot").entries if e.msgid == "Contents")
+    assert "Heading of the table of contents;" in contents.extracted_comments  # (print.html adds its own comment)
+    i = contents.extracted_comments.index("Heading of the table of contents;")
+    assert contents.extracted_comments[i + 1] == "keep it short."
+    assert "BG101" not in run(project, "check", "--no-rendered").output  # the POT matches a fresh extraction
+    assert run(project, "build", "--no-pdf").exit_code == 0
+
+
+def test_strict_passes_over_labels_no_translated_page_shows(translated, run):
+    """The site's 404 page and index are in the source language only: their labels need no Spanish
+    for --strict (check still lists them as untranslated entries)."""
+    messages = translated / "locales/es/LC_MESSAGES/messages.po"
+    po = read_po(messages)
+    for e in po.entries:
+        if e.msgid in ("Page not found", "Publications"):
+            e.msgstr = ""
+    messages.write_text(format_po(po), encoding="utf-8")
+    result = run(translated, "build", "--strict", "--no-pdf")
+    assert result.exit_code == 0, result.output
+    assert "BG103" in run(translated, "check", "--no-rendered").output

@@ -208,7 +208,7 @@ def test_bg504_pdfs_not_compared_after_a_build_without_them(clean):
     found, data = codes(clean)
     assert found == {"BG504"} and data["summary"]["errors"] == 0
     [problem] = data["problems"]
-    assert problem["message"] == ("PDFs not compared: the built pages link no PDF (a build with --no-pdf?); "
+    assert problem["message"] == ("PDFs not compared (es/brief): the built pages link no PDF (a build with --no-pdf?); "
                                   "run `briefgen build` to check their bookmark trees and page counts")
     assert cli(clean, "build").exit_code == 0
     assert codes(clean)[0] == set()
@@ -218,4 +218,4 @@ def test_bg504_a_missing_pdf_is_named(clean):
     (clean / "dist/pdf/sample_brief_es.pdf").unlink()
     found, data = codes(clean)
     assert found == {"BG504"}
-    assert data["problems"][0]["message"].startswith("PDFs not compared: sample_brief_es.pdf missing from dist/pdf;")
+    assert data["problems"][0]["message"].startswith("PDFs not compared (es/brief): sample_brief_es.pdf missing from dist/pdf;")

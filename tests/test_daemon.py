@@ -88,7 +88,7 @@ def test_a_stale_daemon_stops_and_the_build_runs_on_its_own(tmp_path, env):
     finally:
         os.utime(source, ns=(st.st_atime_ns, st.st_mtime_ns))
     assert out.returncode == 0 and "built 2 editions" in out.stderr, out.stderr
-    assert "has stopped: briefgen or an installed package changed since it started; this build runs on its own" in out.stderr
+    assert "is stopping: briefgen or an installed package changed since it started; this build runs on its own" in out.stderr
     assert briefgen(env, "daemon", "status").returncode == 1
 
 
