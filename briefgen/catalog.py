@@ -112,8 +112,10 @@ TRANSLATOR_TAGS = ("Translators:",)
 
 
 def _comment_lines(comments: list[str]) -> list[str]:
-    """A comment written over several lines in a template is several `#.` lines in a PO file."""
-    return [line.strip() for c in comments for line in c.splitlines() if line.strip()]
+    """Translator comments as `#.` lines: one per line of the comment, without the tag (Jinja2
+    drops it from template comments, Babel keeps it in Python ones)."""
+    lines = [line.strip() for c in comments for line in c.splitlines() if line.strip()]
+    return [line.split(None, 1)[1] if line.startswith(TRANSLATOR_TAGS) and " " in line else line for line in lines]
 
 
 def _extract_messages(project: Project) -> list[Entry]:
@@ -154,8 +156,6 @@ def _extract_messages(project: Project) -> list[Entry]:
                                                          comment_tags=TRANSLATOR_TAGS):
         key = (context, msgid)
         if key not in by_key:
-            # Babel keeps the tag in a Python comment (Jinja2 drops it): drop it here too
-            comments = [c.split(None, 1)[1] if c.startswith(TRANSLATOR_TAGS) and " " in c else c for c in comments]
             by_key[key] = Entry(msgid=msgid, msgctxt=context,
                                 extracted_comments=_comment_lines(comments) or ["Label rendered by briefgen"])
             order.append(by_key[key])

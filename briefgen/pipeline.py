@@ -109,6 +109,7 @@ def _label_problems(project: Project, messages: dict) -> list[str]:
     """Labels missing from a language's messages.po, untranslated, fuzzy, or short of the forms
     its Plural-Forms header asks for."""
     from .catalog import message_entries
+    from .translate import shorten
 
     lines = []
     shown = _edition_templates(project)
@@ -132,8 +133,7 @@ def _label_problems(project: Project, messages: dict) -> list[str]:
                 state, loc = "untranslated", Location(po.path, e.line)
             else:
                 continue
-            short = label.msgid if len(label.msgid) <= 60 else label.msgid[:57] + "..."
-            lines.append(f"{loc.display(project.root)}: error: [{lang}] {state} (template label): {short!r}")
+            lines.append(f"{loc.display(project.root)}: error: [{lang}] {state} (template label): {shorten(label.msgid)!r}")
     return lines
 
 

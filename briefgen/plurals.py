@@ -7,9 +7,8 @@ Portuguese and Catalan a third form (for "1 millón de ..."); GNU gettext's `msg
 Weblate's defaults and the existing catalogs of those languages keep two. New catalogs therefore
 get `msginit`'s rule where it has one (the table below, gettext-tools 0.21, checked against
 `msginit` by the tests), the conventional two forms for Catalan, else Babel's CLDR rule, else
-the Germanic `n != 1`. A translator may
-change the header (Poedit: Translation > Properties); `briefgen update` then gives every plural
-entry that many forms.
+the Germanic `n != 1`. A translator may change the header (Poedit: Translation > Properties);
+`briefgen update` then gives every plural entry that many forms.
 """
 
 from __future__ import annotations
@@ -43,6 +42,7 @@ GETTEXT_RULES = {
 #: languages msginit 0.21 has no rule for, whose catalogs (Weblate's default, Launchpad, Debian)
 #: use two forms where CLDR 46 added a third for millions
 CONVENTIONAL_RULES = {"ca": _TWO}
+_RULES = {**GETTEXT_RULES, **CONVENTIONAL_RULES}
 
 
 def default_plural_forms(lang: str) -> str:
@@ -51,10 +51,8 @@ def default_plural_forms(lang: str) -> str:
     parts = [parts[0].lower()] + [p.upper() if len(p) == 2 else p for p in parts[1:]]  # pt-br -> pt_BR
     code = "_".join(parts)
     for key in (code, "_".join(parts[:2]), parts[0]):
-        if key in GETTEXT_RULES:
-            return GETTEXT_RULES[key]
-        if key in CONVENTIONAL_RULES:
-            return CONVENTIONAL_RULES[key]
+        if key in _RULES:
+            return _RULES[key]
     try:
         from babel.messages.plurals import get_plural
 

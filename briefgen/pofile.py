@@ -402,7 +402,7 @@ def _references(refs: list[str]) -> list[str]:
 
 def format_entry(e: Entry) -> list[str]:
     # a comment holding a line break would end the comment line mid-way: one line each
-    out = [f"# {line}" if line else "#" for c in e.translator_comments for line in (c.split("\n") or [""])]
+    out = [f"# {line}" if line else "#" for c in e.translator_comments for line in c.split("\n")]
     out += [f"#. {line}" for c in e.extracted_comments for line in c.split("\n")]
     if not e.obsolete:
         out += _references(e.references)

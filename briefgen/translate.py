@@ -16,6 +16,11 @@ from .segments import Unit, text_units, walk_texts
 from .source import load_yaml, read_text, split_front_matter
 
 
+def shorten(text: str, width: int = 60) -> str:
+    """A msgid as an error line quotes it."""
+    return text if len(text) <= width else text[:width - 3] + "..."
+
+
 @dataclass
 class Gap:
     """A unit that fell back to the source language, and why."""
@@ -25,7 +30,7 @@ class Gap:
     location: Location | None
 
     def describe(self) -> str:
-        short = self.unit.msgid if len(self.unit.msgid) <= 60 else self.unit.msgid[:57] + "..."
+        short = shorten(self.unit.msgid)
         return f"{self.state} ({self.unit.where}): {short!r}"
 
 
