@@ -6,7 +6,7 @@
 Everything runs on a copy of this repository's project in a temporary folder; nothing here is
 written. Figures: the floor (bare WeasyPrint rendering the same final print HTML serially in one
 process), a cold full build, no-op / one-msgstr / one-English-paragraph rebuilds (one-shot, in
-`briefgen serve`, and with the build daemon), `check` on a
+and in `briefgen serve`), `check` on a
 generated 10,000-unit catalog, peak RSS of a full build, and cost per page for 2, 8 and 32
 documents x 3 languages.
 """
@@ -61,15 +61,15 @@ def print_html(root: Path, out: Path) -> list[Path]:
     code = textwrap.dedent(f"""
         from pathlib import Path
         from briefgen.config import load_project
-        from briefgen.pipeline import load_editions
+        from briefgen.config import build_time
+        from briefgen.pipeline import gather
         from briefgen.render import document_view, environment, render_template
-        from briefgen.pdf import creation_stamp
         p = load_project(Path({str(root)!r}))
-        editions, messages = load_editions(p)
-        for i, ed in enumerate(editions):
-            env = environment(p, messages.get(ed.lang))
+        gathered = gather(p, strict=False)
+        for i, ed in enumerate(gathered.editions):
+            env = environment(p, gathered.messages.get(ed.lang))
             view, _ = document_view(p, ed.doc, "print", env)
-            view.created = creation_stamp(ed.doc.meta.date)
+            view.created = build_time(ed.doc.meta.date).strftime("%Y-%m-%dT%H:%M:%SZ")
             Path({str(out)!r}, f"{{i}}.html").write_text(render_template(env, "print.html", doc=view), encoding="utf-8")
     """)
     subprocess.run([PY, "-c", code], check=True)
@@ -174,41 +174,6 @@ def live_msgstr(root: Path, repeats: int) -> float:
     out = subprocess.run([PY, "-c", SERVE, str(root), str(REPO / "bench"), str(repeats)], check=True,
                          capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)}).stdout
     return float(out.strip().splitlines()[-1])
-
-
-def daemon_msgstr(root: Path, repeats: int) -> tuple[float, bool]:
-    """One msgstr changed, then `briefgen build` as an author types it with the build daemon running
-    (`briefgen daemon start`): the command hands the build to the daemon, whose workers are warm."""
-    env = {**os.environ, "BRIEFGEN_DAEMON": f"bench-{os.getpid()}"}
-
-    def command(*args: str) -> float:
-        start = time.perf_counter()
-        subprocess.run([PY, "-m", "briefgen", *args], check=True, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL, env=env, cwd=REPO)
-        return time.perf_counter() - start
-
-    command("daemon", "start", "--idle", "300")
-    try:
-        command("--project", str(root), "-q", "build")  # its first build: the workers meet the fonts
-        return msgstr_rebuilds(root, repeats, lambda: command("--project", str(root), "-q", "build"))
-    finally:
-        command("daemon", "stop")
-
-
-LARGEST = textwrap.dedent("""
-    import sys, time
-    import weasyprint
-    from weasyprint.text.fonts import FontConfiguration
-    fonts = FontConfiguration()
-    html, base = sys.argv[1], sys.argv[2] + "/"
-    weasyprint.HTML(filename=html, base_url=base).write_pdf(pdf_variant="pdf/ua-1", pdf_tags=True, font_config=fonts)
-    samples = []
-    for _ in range(3):
-        start = time.perf_counter()
-        weasyprint.HTML(filename=html, base_url=base).write_pdf(pdf_variant="pdf/ua-1", pdf_tags=True, font_config=fonts)
-        samples.append(time.perf_counter() - start)
-    print(min(samples))
-""")
 
 
 def largest_spanish_pdf(root: Path) -> float:
@@ -363,9 +328,6 @@ def measure(args: argparse.Namespace, work: Path) -> None:
     live = live_msgstr(root, args.repeats)
     print(f"one Spanish msgstr changed, live preview:   {live:6.2f} s  = {live / c:.2f} x cold   "
           "(briefgen serve: workers forked from its warm forkserver)")
-    warm, untouched = daemon_msgstr(root, args.repeats)
-    print(f"one Spanish msgstr changed, build daemon:   {warm:6.2f} s  = {warm / c:.2f} x cold   "
-          f"(briefgen daemon start, then briefgen build); English outputs untouched: {'yes' if untouched else 'NO'}")
     t, units = check_10k(args.repeats)
     print(f"check on {units} units:                     {t:6.2f} s   (goal < 2 s)")
     rss = peak_rss(root)

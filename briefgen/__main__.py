@@ -1,4 +1,4 @@
 """`python -m briefgen ...` is the `briefgen` command."""
-from briefgen.launch import main
+from briefgen.cli import run
 
-main()
+run()

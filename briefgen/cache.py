@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 
 from . import __version__
-from .config import Project
+from .config import Project, build_time
 from .writer import write_bytes, write_text
 
 FORMAT = 1
@@ -52,9 +52,7 @@ def code_version() -> str:
 
 def inputs_digest(project: Project, **options) -> str:
     """Everything a build reads: sources, catalogs, templates, configuration, options, version."""
-    import os
-
-    parts = [code_version(), json.dumps(options, sort_keys=True), os.environ.get("SOURCE_DATE_EPOCH", "")]
+    parts = [code_version(), json.dumps(options, sort_keys=True), str(build_time())]
     for folder in (project.content_dir, project.locales_dir, project.templates_dir):
         for p in sorted(folder.rglob("*")) if folder.is_dir() else ():
             if p.is_file():

@@ -5,12 +5,12 @@ import copy
 import functools
 import datetime as _dt
 import difflib
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import Project
-from .content import Document, Library
+from .config import Project, build_time
+from .content import read_catalog
+from .model import Document, Library
 from .errors import CatalogError, Location
 from .markdown import Translation
 from .pofile import Entry, PoFile, format_po, read_po
@@ -26,8 +26,7 @@ HEADER_KEYS = (
 
 
 def _now(project: Project) -> str:
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    when = _dt.datetime.fromtimestamp(int(epoch), _dt.timezone.utc) if epoch else _dt.datetime.now(_dt.timezone.utc)
+    when = build_time() or _dt.datetime.now(_dt.timezone.utc)
     return when.strftime("%Y-%m-%d %H:%M+0000")
 
 
@@ -95,7 +94,7 @@ def message_entries(project: Project) -> list[Entry]:
     h = hashlib.sha256(str(project.templates_dir.resolve()).encode())
     files = sorted(p for p in project.templates_dir.rglob("*") if p.is_file() and p.suffix in (".html", ".svg")
                    ) if project.templates_dir.is_dir() else []
-    for path in [*files, Path(__file__).with_name("render.py")]:
+    for path in files:
         h.update(f"\0{path}\0".encode())
         h.update(path.read_bytes())
     key = h.hexdigest()
@@ -148,19 +147,6 @@ def _extract_messages(project: Project) -> list[Entry]:
         for c in _comment_lines(comments):
             if c not in entry.extracted_comments:
                 entry.extracted_comments.append(c)
-    # labels that briefgen itself renders (footnote lists) are translated in the same catalog
-    from babel.messages.extract import extract_from_file
-
-    render_py = Path(__file__).with_name("render.py")
-    for _, msgid, comments, context in extract_from_file("python", str(render_py), keywords={"gettext": None},
-                                                         comment_tags=TRANSLATOR_TAGS):
-        key = (context, msgid)
-        if key not in by_key:
-            by_key[key] = Entry(msgid=msgid, msgctxt=context,
-                                extracted_comments=_comment_lines(comments) or ["Label rendered by briefgen"])
-            order.append(by_key[key])
-        if "briefgen/render.py" not in by_key[key].references:
-            by_key[key].references.append("briefgen/render.py")  # no line: it moves with every edit
     return order
 
 
@@ -169,7 +155,7 @@ def build_template(project: Project, domain: str, entries: list[Entry]) -> PoFil
     path = project.pot_path(domain)
     fresh = PoFile(_pot_header(domain, "DATE"), entries, path)
     date = _now(project)
-    if path.exists() and not os.environ.get("SOURCE_DATE_EPOCH"):
+    if path.exists() and build_time() is None:
         try:
             old = read_po(path)
         except CatalogError:
@@ -313,7 +299,7 @@ def update(project: Project) -> list[Path]:
         pot = read_po(pot_path)
         for lang in project.target_languages:
             path = project.po_path(lang, domain)
-            old = read_inside(project, path) if path.exists() else None  # a broken PO stops here, before any write
+            old = read_catalog(project, path) if path.exists() else None  # a broken PO stops here, before any write
             merged = merge(old, pot, lang)
             written = write_text(path, format_po(merged))
             if written:
@@ -328,19 +314,6 @@ class Status:
     state: str  # "translated", "fuzzy", "untranslated", "absent"
     entry: Entry | None
     location: Location | None
-
-
-def load_catalog(project: Project, lang: str, domain: str) -> PoFile | None:
-    path = project.po_path(lang, domain)
-    return read_inside(project, path) if path.exists() else None
-
-
-def read_inside(project: Project, path: Path) -> PoFile:
-    """Read a catalog of the project, refusing one that a symlink places outside it."""
-    if not path.resolve().is_relative_to(project.root.resolve()):
-        raise CatalogError(f"refusing to read {path.name}: it resolves to {path.resolve()}, outside the project "
-                           "(a symlink leaving the project); copy the catalog into locales/ instead", Location(path))
-    return read_po(path)
 
 
 def translations(po: PoFile | None) -> dict:

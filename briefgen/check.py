@@ -1,22 +1,21 @@
 """Check stage: every way the languages can drift apart, as located problems with stable codes."""
 from __future__ import annotations
 
-import csv
-import functools
 import json
-import re
-from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .catalog import DOMAINS, content_entries, message_entries
 from .config import Project
-from .content import load_documents
-from .errors import CatalogError, ContentError, Location
+from .content import Sources, load_sources, read_catalog
+from .errors import CatalogError, Location
 from .markdown import parser
-from .pofile import Entry, PoFile, read_po
-from .source import read_text, split_front_matter
-from .translate import sha256_file
+from .parity import CATEGORIES, allowed, glossary_misses, load_glossary, parity
+from .pofile import Entry, PoFile
+
+if TYPE_CHECKING:
+    from .translate import Edition
 
 # code -> (severity, short name); the codes are stable: tools and CI annotations rely on them
 CODES = {
@@ -41,8 +40,6 @@ CODES = {
     "BG503": ("warning", "PDF page count differs"),
     "BG504": ("info", "rendered output not checked"),
 }
-ALLOW = re.compile(r"^briefgen:\s*allow\s+(.+)$")
-CATEGORIES = {"BG201": "numbers", "BG202": "links", "BG203": "footnotes", "BG204": "markup", "BG205": "placeholders"}
 PAGE_TOLERANCE = 0.25  # translations run longer: up to 25% (at least 2 pages) more or fewer pages
 
 
@@ -95,127 +92,6 @@ class Report:
         )
 
 
-# ----- per-unit parity ----------------------------------------------------------------------
-
-_URL_TEXT = re.compile(r"<[^>\s]+>|\]\([^)]*\)|https?://\S+")
-_FOOTREF = re.compile(r"\[\^([^\]\s]+)\]")
-_NUMBER = re.compile(r"\d+(?:[.,\u00a0\u202f ]\d+)*")
-_PLACEHOLDER = re.compile(r"%\(\w+\)[sdif]|%[sdif]|\{\{\s*\w+\s*\}\}|\{\w+\}")
-
-
-def numbers(text: str) -> Counter:
-    """Numbers as values, whatever the locale writes: 49.1 = 49,1; 850,000 = 850 000 = 850.000."""
-    text = _FOOTREF.sub(" ", _URL_TEXT.sub(" ", text))
-    out = Counter()
-    for token in _NUMBER.findall(text):
-        parts = re.split(r"([.,\u00a0\u202f ])", token)
-        digits, decimal = parts[0], None
-        for sep, group in zip(parts[1::2], parts[2::2]):
-            if decimal is None and len(group) == 3:
-                digits += group  # a thousands group, whichever separator the locale uses
-            elif decimal is None and sep in ".,":
-                decimal = group
-            else:  # two numbers side by side ("2018 47.1"): count both
-                out[_canon(digits, decimal)] += 1
-                digits, decimal = group, None
-        out[_canon(digits, decimal)] += 1
-    return out
-
-
-def _canon(digits: str, decimal: str | None) -> str:
-    digits = digits.lstrip("0") or "0"
-    decimal = (decimal or "").rstrip("0")
-    return f"{digits}.{decimal}" if decimal else digits
-
-
-_MARKUP_CHARS = re.compile(r"[\[*_`<!]")
-
-
-@functools.lru_cache(maxsize=8192)
-def _inline_tokens(text: str) -> tuple:
-    if not _MARKUP_CHARS.search(text):
-        return ()  # plain text: nothing for the inline parser to find
-    tokens = parser().parseInline(text, {})
-    return tuple(tokens[0].children or [])
-
-
-def links(text: str) -> Counter:
-    out = Counter()
-    for t in _inline_tokens(text):
-        if t.type == "link_open":
-            out[t.attrGet("href")] += 1
-        elif t.type == "image":
-            out[t.attrGet("src")] += 1
-    return out
-
-
-def markup(text: str) -> Counter:
-    kinds = {"em_open": "emphasis", "strong_open": "strong", "code_inline": "code"}  # links: BG202
-    return Counter(kinds[t.type] for t in _inline_tokens(text) if t.type in kinds)
-
-
-def _describe(c: Counter) -> str:
-    return ", ".join(f"{k}×{v}" if v > 1 else k for k, v in sorted(c.items())) or "none"
-
-
-def parity(msgid: str, msgstr: str) -> list[tuple[str, str]]:
-    """(code, message) for every way a translation loses or adds a number, link, note or markup."""
-    out = []
-    for code, name, func in (
-        ("BG201", "numbers", numbers),
-        ("BG202", "link targets", links),
-        ("BG203", "footnote references", lambda s: Counter(_FOOTREF.findall(s))),
-        ("BG204", "inline markup", markup),
-        ("BG205", "placeholders", lambda s: Counter(_PLACEHOLDER.findall(s))),
-    ):
-        a, b = func(msgid), func(msgstr)
-        if a != b:
-            out.append((code, f"{name} differ: source has {_describe(a)}; translation has {_describe(b)}"))
-    return out
-
-
-def allowed(entry: Entry) -> set[str]:
-    out = set()
-    for c in entry.translator_comments:
-        m = ALLOW.match(c.strip())
-        if m:
-            out |= {w.strip() for w in re.split(r"[,\s]+", m.group(1)) if w.strip()}
-    return out
-
-
-# ----- glossary -----------------------------------------------------------------------------
-
-
-@dataclass
-class Term:
-    source: str
-    targets: list[str]
-    note: str
-    line: int
-
-
-def load_glossary(path: Path) -> list[Term]:
-    if not path.exists():
-        return []
-    terms = []
-    rows = csv.reader(read_text(path).splitlines())
-    for number, row in enumerate(rows, 1):
-        if number == 1 and row and row[0].strip().lower() in ("source", "english", "en", "term"):
-            continue
-        if not row or not row[0].strip():
-            continue
-        if len(row) < 2:
-            raise ContentError("glossary row needs at least two columns: source term, target term", Location(path, number))
-        terms.append(Term(row[0].strip(), [t.strip() for t in row[1].split("|") if t.strip()], row[2].strip() if len(row) > 2 else "", number))
-    return terms
-
-
-def glossary_misses(terms: list[Term], msgid: str, msgstr: str) -> list[Term]:
-    low = msgstr.lower()
-    return [t for t in terms if re.search(rf"\b{re.escape(t.source.lower())}", msgid.lower())
-            and not any(x.lower() in low for x in t.targets)]
-
-
 # ----- the checks ---------------------------------------------------------------------------
 
 
@@ -224,9 +100,10 @@ def _signature(e: Entry) -> tuple:
     return (e.msgctxt, e.msgid, e.msgid_plural, tuple(e.references), tuple(e.extracted_comments), tuple(e.flags))
 
 
-def check_catalogs(project: Project, report: Report, library, documents) -> dict[str, PoFile]:
-    """Template staleness, catalog state and per-entry parity; returns the parsed content catalogs."""
-    fresh = {"content": content_entries(project, library, documents), "messages": message_entries(project)}
+def check_templates(project: Project, report: Report, sources: Sources) -> dict[str, PoFile]:
+    """Each POT file against what `extract` would write now; returns them (or what they would
+    be), since the catalogs are compared with what `update` would merge."""
+    fresh = {"content": content_entries(project, sources.library, sources.documents), "messages": message_entries(project)}
     pots = {}
     for domain in DOMAINS:
         path = project.pot_path(domain)
@@ -234,21 +111,22 @@ def check_catalogs(project: Project, report: Report, library, documents) -> dict
             report.add("BG101", Location(path), f"{path.name} does not exist; run `briefgen extract`")
             pots[domain] = PoFile(Entry(msgid=""), fresh[domain], path)
             continue
-        pot = read_po(path)
+        pot = pots[domain] = read_catalog(project, path)
         if [_signature(e) for e in fresh[domain]] != [_signature(e) for e in pot.entries]:
             report.add("BG101", Location(path, 1), f"{path.name} is stale against the sources; run `briefgen extract` then `briefgen update`")
-        pots[domain] = pot  # the catalogs are compared with what `update` would merge
-    catalogs = {}
+    return pots
+
+
+def check_catalogs(project: Project, report: Report, sources: Sources) -> None:
+    """Template staleness, each catalog's state and per-entry parity."""
+    pots = check_templates(project, report, sources)
     for lang in project.target_languages:
         terms = load_glossary(project.glossary_path(lang))
         for domain in DOMAINS:
-            path = project.po_path(lang, domain)
-            if not path.exists():
+            path, po = project.po_path(lang, domain), sources.catalogs.get((lang, domain))
+            if po is None:
                 report.add("BG106", Location(path), f"no {lang} catalog for '{domain}'; run `briefgen update`")
                 continue
-            po = read_po(path)
-            if domain == "content":
-                catalogs[lang] = po
             try:
                 nplurals = po.plural_rule().nplurals
             except CatalogError as exc:
@@ -259,34 +137,36 @@ def check_catalogs(project: Project, report: Report, library, documents) -> dict
                 if t.key not in index:
                     report.add("BG102", Location(path), f"missing entry for {t.msgid[:60]!r}; run `briefgen update`", t.msgid)
             for e in po.entries:
-                loc = Location(path, e.line)
-                if nplurals and not e.obsolete and e.msgid_plural is not None and sorted(e.msgstr_plural) != list(range(nplurals)):
-                    report.add("BG107", loc, _plural_mismatch(e, nplurals), e.msgid)
-                if e.obsolete:
-                    report.add("BG105", loc, f"obsolete entry {e.msgid[:50]!r}: delete it once its translation is no longer needed", e.msgid)
-                    continue
-                if e.fuzzy:
-                    report.add("BG104", loc, f"fuzzy entry {e.msgid[:50]!r}: review the translation and remove the fuzzy mark", e.msgid)
-                    continue
-                if not e.translated:
-                    report.add("BG103", loc, f"untranslated: {e.msgid[:60]!r}", e.msgid)
-                    continue
-                if e.msgid_plural is not None:
-                    continue
-                ok = allowed(e)
-                for code, message in parity(e.msgid, e.msgstr):
-                    if CATEGORIES[code] in ok:
-                        report.add("BG210", loc, f"{message} (allowed: '# briefgen: allow {CATEGORIES[code]}')", e.msgid)
-                    else:
-                        report.add(code, loc, f"{message}; fix the translation or add '# briefgen: allow {CATEGORIES[code]}'", e.msgid)
-                for term in glossary_misses(terms, e.msgid, e.msgstr):
-                    message = (f"glossary: '{term.source}' should be translated as '{' or '.join(term.targets)}' "
-                               f"({project.glossary_path(lang).name}:{term.line})")
-                    if "glossary" in ok:
-                        report.add("BG210", loc, f"{message} (allowed: '# briefgen: allow glossary')", e.msgid)
-                    else:
-                        report.add("BG301", loc, message + "; or add '# briefgen: allow glossary' for a proper name", e.msgid)
-    return catalogs
+                _check_entry(project, report, lang, Location(path, e.line), e, nplurals, terms)
+
+
+def _check_entry(project: Project, report: Report, lang: str, loc: Location, e: Entry, nplurals, terms) -> None:
+    if nplurals and not e.obsolete and e.msgid_plural is not None and sorted(e.msgstr_plural) != list(range(nplurals)):
+        report.add("BG107", loc, _plural_mismatch(e, nplurals), e.msgid)
+    if e.obsolete:
+        report.add("BG105", loc, f"obsolete entry {e.msgid[:50]!r}: delete it once its translation is no longer needed", e.msgid)
+        return
+    if e.fuzzy:
+        report.add("BG104", loc, f"fuzzy entry {e.msgid[:50]!r}: review the translation and remove the fuzzy mark", e.msgid)
+        return
+    if not e.translated:
+        report.add("BG103", loc, f"untranslated: {e.msgid[:60]!r}", e.msgid)
+        return
+    if e.msgid_plural is not None:
+        return
+    ok = allowed(e)
+    for code, message in parity(e.msgid, e.msgstr):
+        if CATEGORIES[code] in ok:
+            report.add("BG210", loc, f"{message} (allowed: '# briefgen: allow {CATEGORIES[code]}')", e.msgid)
+        else:
+            report.add(code, loc, f"{message}; fix the translation or add '# briefgen: allow {CATEGORIES[code]}'", e.msgid)
+    for term in glossary_misses(terms, e.msgid, e.msgstr):
+        message = (f"glossary: '{term.source}' should be translated as '{' or '.join(term.targets)}' "
+                   f"({project.glossary_path(lang).name}:{term.line})")
+        if "glossary" in ok:
+            report.add("BG210", loc, f"{message} (allowed: '# briefgen: allow glossary')", e.msgid)
+        else:
+            report.add("BG301", loc, message + "; or add '# briefgen: allow glossary' for a proper name", e.msgid)
 
 
 def _plural_mismatch(e: Entry, nplurals: int) -> str:
@@ -305,24 +185,23 @@ def _outline(text: str) -> list[int]:
     return [int(t.tag[1]) for t in tokens if t.type == "heading_open"]
 
 
-def check_overrides(project: Project, report: Report, documents) -> None:
-    for lang in project.target_languages:
-        for doc in documents:
-            for section in doc.sections:
-                path = project.language_dir(lang) / doc.name / f"{section.name}.md"
-                if not path.exists():
-                    continue
-                fm = split_front_matter(read_text(path, project.root), path)
-                english = section.path
-                if fm.data.get("translation-of") != sha256_file(english):
-                    report.add("BG401", fm.data.where("translation-of") if "translation-of" in fm.data else Location(path, 1),
-                               f"override translates an older {Location(english).display(project.root)}: update the translation, "
-                               f"then set translation-of to its new SHA-256")
-                en_fm = split_front_matter(read_text(english, project.root), english)
-                a, b = _outline(en_fm.body), _outline(fm.body)
-                if a != b:
-                    report.add("BG402", Location(path, fm.body_line),
-                               f"heading outline {b} differs from {Location(english).display(project.root)} {a}; keep the same headings")
+def check_overrides(project: Project, report: Report, sources: Sources) -> None:
+    """Hand-written sections of a target language: stale against the English, or with another outline."""
+    for (lang, name), meta in sources.languages.items():
+        doc = next(d for d in sources.documents if d.name == name)
+        for section in doc.sections:
+            override = meta.overrides.get(section.name)
+            if override is None:
+                continue
+            english = Location(section.path).display(project.root)
+            if override.stale:
+                report.add("BG401", override.translation_of_location,
+                           f"override translates an older {english}: update the translation, then set translation-of "
+                           "to its new SHA-256")
+            a, b = _outline(section.body.source), _outline(override.body.source)
+            if a != b:
+                report.add("BG402", override.body.location,
+                           f"heading outline {b} differs from {english} {a}; keep the same headings")
 
 
 def check_rendered(project: Project, report: Report) -> None:
@@ -389,13 +268,103 @@ def _diff(a, b) -> str:
     return f"{a} vs {b}"
 
 
-def run_checks(project: Project, rendered: bool = True, loaded=None) -> Report:
-    """Every check on a project; raises BriefgenError only for unreadable input. `loaded`:
-    load_documents(project), when the caller has it already."""
+# ----- --strict: what a target language would show in the source language ------------------
+
+
+def strict_problems(project: Project, editions: list[Edition], messages: dict) -> list[str]:
+    """Everything a target language would show in English: units of its documents, and labels of
+    the templates (`messages`: the template catalogs per language, as load_editions gives them)."""
+    return _unit_problems(editions, project.root) + _label_problems(project, messages)
+
+
+def _unit_problems(editions: list[Edition], root: Path) -> list[str]:
+    lines = []
+    seen = set()
+    for ed in editions:
+        if ed.report is None:
+            continue
+        for gap in ed.report.gaps:
+            key = (ed.lang, gap.unit.context, gap.unit.msgid)
+            if key in seen:
+                continue
+            seen.add(key)
+            loc = gap.location if gap.location and gap.location.line else gap.unit.location
+            lines.append(f"{loc.display(root)}: error: [{ed.lang}] {gap.describe()}")
+    return lines
+
+
+def _label_problems(project: Project, messages: dict) -> list[str]:
+    """Labels missing from a language's messages.po, untranslated, fuzzy, or short of the forms
+    its Plural-Forms header asks for."""
+    from .translate import shorten
+
+    lines = []
+    shown = _edition_templates(project)
+    labels = [e for e in message_entries(project)
+              if any(ref.rpartition(":")[0] in shown for ref in e.references)]
+    for lang in project.target_languages:
+        po = messages.get(lang)
+        if po is None:
+            if labels:
+                path = project.po_path(lang, "messages")
+                lines.append(f"{Location(path).display(project.root)}: error: [{lang}] no catalog for the templates' labels; run `briefgen update`")
+            continue
+        index, nplurals = po.index(), po.plural_rule().nplurals
+        for label in labels:
+            e = index.get(label.key)
+            if e is None:
+                state, loc = "absent (run `briefgen extract`, then `briefgen update`)", _reference(project, label, po)
+            elif e.fuzzy:
+                state, loc = "fuzzy", Location(po.path, e.line)
+            elif not e.usable(nplurals):
+                state, loc = "untranslated", Location(po.path, e.line)
+            else:
+                continue
+            lines.append(f"{loc.display(project.root)}: error: [{lang}] {state} (template label): {shorten(label.msgid)!r}")
+    return lines
+
+
+#: the templates every language's editions are rendered from (the site's 404 page and index are
+#: rendered in the source language only), with what they extend, include and import
+EDITION_TEMPLATES = ("document.html", "print.html", "labels.html")
+
+
+def _edition_templates(project: Project) -> set[str]:
+    """`templates/<name>` of every template a translated edition is rendered with."""
+    import jinja2
+    import jinja2.meta
+
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(project.templates_dir)), extensions=["jinja2.ext.i18n"])
+    todo, seen = list(EDITION_TEMPLATES), set()
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        try:
+            tree = env.parse(env.loader.get_source(env, name)[0])
+        except jinja2.TemplateError:  # the build itself reports it, located
+            continue
+        todo += [ref for ref in jinja2.meta.find_referenced_templates(tree) if ref]
+    return {f"templates/{name}" for name in seen}
+
+
+def _reference(project: Project, entry, po) -> Location:
+    """Where a template uses a label (its first `#:` reference), else the catalog that lacks it."""
+    ref = entry.references[0] if entry.references else ""
+    path, _, line = ref.rpartition(":")
+    if line.isdigit():
+        return Location(project.root / path, int(line))
+    return Location(po.path)
+
+
+def run_checks(project: Project, rendered: bool = True, sources: Sources | None = None) -> Report:
+    """Every check on a project; raises BriefgenError only for unreadable input. `sources`:
+    load_sources(project), when the caller has them already."""
     report = Report(project)
-    library, documents = loaded or load_documents(project)
-    check_catalogs(project, report, library, documents)
-    check_overrides(project, report, documents)
+    sources = sources or load_sources(project)
+    check_catalogs(project, report, sources)
+    check_overrides(project, report, sources)
     if rendered:
         check_rendered(project, report)
     return report

@@ -13,15 +13,11 @@ from .config import PDF_VARIANTS, Project, find_root, load_project
 from .errors import BriefgenError
 
 
-_RENDERER = None  # PDF workers kept across commands by the build daemon (see invoke)
-
-
 class Context:
     def __init__(self, project_dir: str | None, verbose: bool, quiet: bool):
         self.project_dir = project_dir
         self.verbose = verbose
         self.quiet = quiet
-        self.renderer = _RENDERER
 
     def project(self) -> Project:
         root = Path(self.project_dir) if self.project_dir else find_root(Path.cwd())
@@ -93,7 +89,7 @@ def build(ctx: Context, strict, no_pdf, pdf_variant, no_cache, explain, jobs):
     try:
         with ctx.locked(project):
             result = run_build(project, strict=strict, pdf=not no_pdf, pdf_variant=pdf_variant, progress=progress,
-                               use_cache=not no_cache, workers=jobs, renderer=ctx.renderer)  # the daemon's: --jobs n/a
+                               use_cache=not no_cache, workers=jobs)
     finally:
         progress.end()
     if explain:
@@ -140,15 +136,17 @@ def update(ctx: Context):
 def check(ctx: Context, fmt, review, no_rendered):
     """Check that every language is complete and in sync; exit 1 on any error."""
     from .check import run_checks
+    from .content import load_sources
 
     project = ctx.project()
-    report = run_checks(project, rendered=not no_rendered)
+    sources = load_sources(project)
+    report = run_checks(project, rendered=not no_rendered, sources=sources)
     click.echo(report.json() if fmt == "json" else report.text())
     if review:
         from .review import review_pages
         from .writer import write_bytes
 
-        for rel, data in review_pages(project, report).items():
+        for rel, data in review_pages(project, report, sources).items():
             write_bytes(project.dist_dir / rel, data)
             ctx.say(f"wrote dist/{rel}")
     sys.exit(report.exit_code)
@@ -194,103 +192,9 @@ def serve(ctx: Context, port, pdf):
         raise BriefgenError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}; choose another --port") from None
 
 
-@main.group()
-def daemon():
-    """A build daemon, for rebuilding often: `build` then starts at once, with warm PDF workers."""
-
-
-@daemon.command("start")
-@click.option("--idle", type=click.IntRange(10, 7 * 24 * 3600), default=30 * 60, show_default=True,
-              help="Seconds without a build before the daemon stops.")
-@handled
-def daemon_start(ctx: Context, idle):
-    """Start the daemon (if not running). `briefgen build` then runs in it."""
-    from . import daemon as build_daemon
-
-    try:
-        state = build_daemon.start(idle)
-    except build_daemon.DaemonError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
-    if state.get("silent"):
-        click.echo(f"error: a build daemon runs (pid {state['pid']}) but does not answer; stop it with "
-                   "`briefgen daemon stop`", err=True)
-        sys.exit(2)
-    ctx.say(f"build daemon ready (pid {state['pid']}); `briefgen build` runs in it until {_duration(state['idle'])} "
-            "pass without a build, or `briefgen daemon stop`")
-
-
-@daemon.command("stop")
-@handled
-def daemon_stop(ctx: Context):
-    """Stop the daemon now (a build it runs is interrupted, as by Ctrl+C)."""
-    from . import daemon as build_daemon
-
-    stopped = build_daemon.stop()
-    if stopped is None:
-        ctx.say("no build daemon was running")
-    else:
-        pid, interrupted = stopped
-        ctx.say(f"stopped the build daemon (pid {pid})" + {
-            True: "; the build it was running was interrupted", False: "",
-            None: "; it did not answer, so it was sent SIGTERM"}[interrupted])
-
-
-@daemon.command("status")
-@handled
-def daemon_status(ctx: Context):
-    """Say whether the daemon runs (exit 0) or not (exit 1)."""
-    from . import daemon as build_daemon
-
-    state = build_daemon.status()
-    if state is None:
-        click.echo("no build daemon is running (start one with `briefgen daemon start`)")
-        sys.exit(1)
-    if state.get("silent"):
-        click.echo(f"build daemon pid {state['pid']}: runs but does not answer (stop it with `briefgen daemon stop`)")
-        return
-    click.echo(f"build daemon pid {state['pid']}: {state['builds']} build(s) so far"
-               f"{', one running now' if state['building'] else ''}; it stops after "
-               f"{_duration(state['idle'])} without one")
-
-
-def _duration(seconds: float) -> str:
-    value, unit = (seconds / 60, "minute") if seconds >= 60 else (seconds, "second")
-    return f"{value:g} {unit}{'' if value == 1 else 's'}"
-
-
-def invoke(args: list[str] | None = None, renderer=None) -> int:
-    """Run one command; its exit code. `renderer`: PDF workers to build with (the daemon's)."""
-    global _RENDERER
-
-    _RENDERER = renderer
-    try:
-        main(args)
-        return 0
-    except SystemExit as exc:
-        if isinstance(exc.code, int) or exc.code is None:
-            return exc.code or 0
-        print(exc.code, file=sys.stderr)
-        return 1
-    finally:
-        _RENDERER = None
-
-
 def run(args: list[str] | None = None) -> None:
-    """The `briefgen` command: main(), then leave at once.
-
-    After a build has written everything, Python's own shutdown (tearing down Jinja2, Babel,
-    markdown-it and the rest, module by module) would add about 40 ms to every command; like mypy,
-    the command skips it. The exit handlers still run and the output streams are flushed first."""
-    import atexit
-    import os
-
-    code = invoke(args)
-    from .progress import flush_streams
-
-    atexit._run_exitfuncs()
-    flush_streams()
-    os._exit(code)
+    """The `briefgen` command (and `python -m briefgen`, `python build.py`)."""
+    main(args, prog_name="briefgen")
 
 
 if __name__ == "__main__":

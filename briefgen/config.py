@@ -1,6 +1,8 @@
 """Project configuration: `[tool.briefgen]` in pyproject.toml, validated into a typed Project."""
 from __future__ import annotations
 
+import datetime as _dt
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -25,6 +27,7 @@ class Project:
     pdf_variant: str
     locales: dict = field(default_factory=dict)  # language -> Babel locale, e.g. es -> es_MX
     config_file: Path | None = None
+    deposit: dict = field(default_factory=dict)  # [tool.briefgen.deposit]: who deposits, where
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -73,7 +76,20 @@ _KEYS = {
     "site-url": str,
     "pdf-variant": str,
     "locales": dict,
+    "deposit": dict,
 }
+_DEPOSIT_KEYS = ("source-organization", "repository")
+
+
+def build_time(fallback: _dt.date | None = None) -> _dt.datetime | None:
+    """The time a build stamps on what it writes: SOURCE_DATE_EPOCH when set (reproducible builds),
+    else midnight UTC of `fallback` (a publication date), else None (the caller's clock)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    if epoch.isdigit():
+        return _dt.datetime.fromtimestamp(int(epoch), _dt.timezone.utc)
+    if fallback is not None:
+        return _dt.datetime(fallback.year, fallback.month, fallback.day, tzinfo=_dt.timezone.utc)
+    return None
 
 
 def _key_location(path: Path, text: str, key: str) -> Location:
@@ -100,10 +116,8 @@ def find_root(start: Path) -> Path:
     )
 
 
-def load_project(root: Path) -> Project:
-    """Read and validate `[tool.briefgen]` from root/pyproject.toml."""
-    root = root.resolve()
-    path = root / "pyproject.toml"
+def _read_table(path: Path) -> tuple[dict, str]:
+    """`[tool.briefgen]` of a pyproject.toml, and the file's text (for locating keys)."""
     try:
         text = path.read_text(encoding="utf-8")
         data = tomllib.loads(text)
@@ -116,6 +130,14 @@ def load_project(root: Path) -> Project:
     cfg = data.get("tool", {}).get("briefgen")
     if not isinstance(cfg, dict):
         raise ConfigError("missing [tool.briefgen] table; add one (see README)", Location(path))
+    return cfg, text
+
+
+def load_project(root: Path) -> Project:
+    """Read and validate `[tool.briefgen]` from root/pyproject.toml."""
+    root = root.resolve()
+    path = root / "pyproject.toml"
+    cfg, text = _read_table(path)
 
     def fail(key: str, message: str):
         raise ConfigError(f"[tool.briefgen] {key}: {message}", _key_location(path, text, key))
@@ -145,6 +167,11 @@ def load_project(root: Path) -> Project:
     for lang in locales:
         if lang not in (source, *targets):
             fail("locales", f"'{lang}' is not one of the configured languages{did_you_mean(lang, (source, *targets))}")
+    deposit = cfg.get("deposit", {})
+    for key, value in deposit.items():
+        if key not in _DEPOSIT_KEYS or not isinstance(value, str):
+            fail("deposit", f"'{key}' is not a text key of [tool.briefgen.deposit]{did_you_mean(key, _DEPOSIT_KEYS)}; "
+                 f"known keys: {', '.join(_DEPOSIT_KEYS)}")
     site_url = cfg.get("site-url", "https://example.org/")
     if not re.match(r"^https?://", site_url):
         fail("site-url", "must be an absolute http(s) URL, e.g. https://example.org/briefings/")
@@ -157,4 +184,5 @@ def load_project(root: Path) -> Project:
         pdf_variant=variant,
         locales=dict(locales),
         config_file=path,
+        deposit=dict(deposit),
     )

@@ -1,240 +1,21 @@
-"""Content stage: YAML + Markdown sources -> Document dataclasses that keep source locations."""
+"""The loader: the only reader of a project's sources. YAML + Markdown -> Documents that keep
+their source locations; each target language's own metadata and overrides; the catalogs (read
+through the symlink guard). Every stage after this one reads nothing from the project."""
 from __future__ import annotations
 
-import datetime as _dt
+import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import Project
-from .errors import ContentError, ErrorList, Location, did_you_mean
-from .source import YamlList, YamlMap, is_date, load_yaml, read_text, split_front_matter
-
-
-@dataclass
-class Text:
-    """A translatable piece of Markdown (inline or block) and where it came from.
-
-    `translations` is None in the source language; in a target language it maps each
-    unit's msgid to its msgstr (missing units fall back to the source, marked by language).
-    """
-
-    source: str
-    location: Location
-    block: bool = False
-    where: str = ""
-    context: str | None = None
-    translations: dict | None = None
-    fallback_lang: str | None = None
-
-
-@dataclass
-class Author:
-    name: str
-    affiliation: Text | None = None
-
-
-@dataclass
-class Licence:
-    name: Text
-    url: str
-
-
-@dataclass
-class Source:
-    text: Text
-    url: str | None = None
-
-
-@dataclass
-class Finding:
-    id: str
-    title: Text
-    body: Text
-    sources: list[Source]
-    location: Location
-
-
-@dataclass
-class Recommendation:
-    id: str
-    audience: Text
-    title: Text
-    body: Text
-    location: Location
-
-
-@dataclass
-class Bar:
-    label: Text
-    value: float
-
-
-@dataclass
-class BarGroup:
-    label: Text
-    bars: list[Bar]
-
-
-@dataclass
-class Figure:
-    id: str
-    title: Text
-    alt: Text
-    source: Text
-    unit: str
-    groups: list[BarGroup]
-    location: Location
-
-
-@dataclass
-class Section:
-    name: str
-    path: Path
-    body: Text
-    findings: list[Finding] = field(default_factory=list)
-    recommendations: list[Recommendation] = field(default_factory=list)
-    figures: list[Figure] = field(default_factory=list)
-    override: Path | None = None  # a whole-file translation used instead of the catalog
-
-
-@dataclass
-class Meta:
-    title: Text
-    short_title: Text
-    series: Text
-    authors: list[Author]
-    date: _dt.date
-    publisher: Text
-    place: Text
-    keywords: list[Text]
-    licence: Licence
-    copyright: Text
-    abstract: Text
-    output: str
-    subtitle: Text | None = None
-    record: dict = field(default_factory=dict)  # repository record: identifier, url, type, subtype
-    output_location: Location | None = None  # where `output` is set (a language's own file, if any)
-
-
-@dataclass
-class Document:
-    """One document (briefing, concept note) in one language."""
-
-    name: str
-    lang: str
-    locale: str
-    meta: Meta
-    highlights: list[Recommendation | Finding]
-    sections: list[Section]
-    translator: str | None = None
-    sources: list[Path] = field(default_factory=list)  # every file this document was built from
-
-
-@dataclass
-class Library:
-    """The shared data: findings, recommendations and figures, by id."""
-
-    findings: dict[str, Finding]
-    recommendations: dict[str, Recommendation]
-    figures: dict[str, Figure]
-    sources: list[Path]
-
-
-# ----- schema -------------------------------------------------------------------------------
-
-_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
-
-
-class Fields:
-    """Validates one YAML mapping against a declared set of keys; collects errors."""
-
-    def __init__(self, data, what: str, location: Location, required: tuple, optional: tuple = ()):
-        self.what = what
-        if not isinstance(data, YamlMap):
-            raise ContentError(f"{what} must be a mapping of keys to values, got {_kind(data)}", location)
-        self.data = data
-        for key in data:
-            if key not in required and key not in optional:
-                raise ContentError(
-                    f"unknown key '{key}' in {what}{did_you_mean(str(key), required + optional)}; "
-                    f"allowed keys: {', '.join(required + optional)}",
-                    data.key_where(key),
-                )
-        for key in required:
-            if key not in data:
-                raise ContentError(f"{what} is missing the required key '{key}'; add it", data.location)
-
-    def has(self, key) -> bool:
-        return key in self.data and self.data[key] is not None
-
-    def where(self, key) -> Location:
-        return self.data.where(key)
-
-    def _typed(self, key, types, expected: str):
-        value = self.data.get(key)
-        if not isinstance(value, types) or isinstance(value, bool) and bool not in (types if isinstance(types, tuple) else (types,)):
-            raise ContentError(f"'{key}' in {self.what} must be {expected}, got {_kind(value)}", self.where(key))
-        return value
-
-    def text(self, key, where: str, block: bool = False) -> Text:
-        value = self._typed(key, str, "text")
-        loc = self.where(key)
-        if not value.strip():
-            raise ContentError(f"'{key}' in {self.what} is empty; write the text or remove the key", loc)
-        return Text(value.strip() if not block else value, loc, block=block, where=where)
-
-    def plain(self, key, pattern: re.Pattern | None = None, hint: str = "") -> str:
-        value = self._typed(key, str, "a string")
-        if pattern is not None and not pattern.match(value):
-            raise ContentError(f"'{key}' value '{value}' is not valid{hint}", self.where(key))
-        return value
-
-    def url(self, key) -> str:
-        value = self._typed(key, str, "a URL")
-        if not re.match(r"^https?://[^\s]+$", value):
-            raise ContentError(f"'{key}' must be an http(s) URL, got '{value}'", self.where(key))
-        return value
-
-    def date(self, key) -> _dt.date:
-        value = self.data.get(key)
-        if not is_date(value):
-            raise ContentError(f"'{key}' must be a date written as YYYY-MM-DD, got {_kind(value)}", self.where(key))
-        return value
-
-    def number(self, key) -> float:
-        return float(self._typed(key, (int, float), "a number"))
-
-    def items(self, key, kind: str = "a list") -> YamlList:
-        value = self.data.get(key)
-        if not isinstance(value, YamlList):
-            raise ContentError(f"'{key}' in {self.what} must be {kind}, got {_kind(value)}", self.where(key))
-        return value
-
-    def ids(self, key) -> list[tuple[str, Location]]:
-        items = self.items(key, "a list of ids like [F1, F2]")
-        out = []
-        for i, item in enumerate(items):
-            if not isinstance(item, str) or not _ID.match(item):
-                raise ContentError(f"'{key}' entry {i + 1} must be an id like F1, got {_kind(item)}", items.where(i))
-            out.append((item, items.where(i)))
-        return out
-
-
-def _kind(value) -> str:
-    if value is None:
-        return "nothing"
-    if isinstance(value, bool):
-        return f"the boolean {value}"
-    if isinstance(value, YamlMap):
-        return "a mapping"
-    if isinstance(value, YamlList):
-        return "a list"
-    if isinstance(value, str):
-        return f"the text '{value[:40]}'"
-    if isinstance(value, _dt.date):
-        return "a date"
-    return f"the {type(value).__name__} {value!r}"
+from .errors import CatalogError, ContentError, ErrorList, Location, did_you_mean
+from .model import (
+    Author, Bar, BarGroup, Document, Figure, Finding, LanguageMeta, Library, Licence, Meta, Override, Recommendation,
+    Section, Source, Text,
+)
+from .pofile import PoFile, read_po
+from .source import ID, Fields, YamlList, value_kind, load_yaml, read_text, split_front_matter
 
 
 # ----- loading ------------------------------------------------------------------------------
@@ -257,80 +38,65 @@ def _unique(kind: str, item_id: str, loc: Location, seen: dict):
 def load_library(project: Project) -> Library:
     """Load the shared findings, recommendations and figures of the source language."""
     base = project.language_dir(project.source_language)
-    root = project.root
-    findings: dict[str, Finding] = {}
-    recommendations: dict[str, Recommendation] = {}
-    figures: dict[str, Figure] = {}
-    sources = []
+    library = Library({}, {}, {}, [])
+    for name, load, table in (("findings", _finding, library.findings),
+                              ("recommendations", _recommendation, library.recommendations),
+                              ("figures", _figure, library.figures)):
+        path = base / f"{name}.yaml"
+        if path.exists():
+            library.sources.append(path)
+            items = _load_list_file(path, project.root, name)
+            for i, item in enumerate(items):
+                obj = load(item, i, items.where(i))
+                _unique(name[:-1], obj.id, item.where("id"), table)
+                table[obj.id] = obj
+    return library
 
-    path = base / "findings.yaml"
-    if path.exists():
-        sources.append(path)
-        items = _load_list_file(path, root, "findings")
-        for i, item in enumerate(items):
-            f = Fields(item, f"finding {i + 1}", items.where(i), ("id", "title", "body"), ("sources", "msgctxt"))
-            fid = f.plain("id", _ID, " (use letters and digits, e.g. F1)")
-            _unique("finding", fid, f.where("id"), findings)
-            where = f"Finding {fid}"
-            srcs = []
-            if f.has("sources"):
-                lst = f.items("sources")
-                for j, s in enumerate(lst):
-                    sf = Fields(s, f"source {j + 1} of finding {fid}", lst.where(j), ("text",), ("url",))
-                    srcs.append(Source(sf.text("text", f"{where} › source {j + 1}"), sf.url("url") if sf.has("url") else None))
-            findings[fid] = Finding(
-                fid, f.text("title", f"{where} › title"), f.text("body", f"{where} › body", block=True), srcs, item.location
-            )
 
-    path = base / "recommendations.yaml"
-    if path.exists():
-        sources.append(path)
-        items = _load_list_file(path, root, "recommendations")
-        for i, item in enumerate(items):
-            f = Fields(item, f"recommendation {i + 1}", items.where(i), ("id", "title", "body"), ("audience",))
-            rid = f.plain("id", _ID, " (use letters and digits, e.g. R1)")
-            _unique("recommendation", rid, f.where("id"), recommendations)
-            where = f"Recommendation {rid}"
-            audience = f.text("audience", f"{where} › audience") if f.has("audience") else None
-            recommendations[rid] = Recommendation(
-                rid, audience, f.text("title", f"{where} › title"), f.text("body", f"{where} › body", block=True), item.location
-            )
+def _finding(item, i: int, where: Location) -> Finding:
+    f = Fields(item, f"finding {i + 1}", where, ("id", "title", "body"), ("sources", "msgctxt"))
+    fid = f.plain("id", ID, " (use letters and digits, e.g. F1)")
+    label = f"Finding {fid}"
+    srcs = []
+    if f.has("sources"):
+        lst = f.items("sources")
+        for j, s in enumerate(lst):
+            sf = Fields(s, f"source {j + 1} of finding {fid}", lst.where(j), ("text",), ("url",))
+            srcs.append(Source(sf.text("text", f"{label} › source {j + 1}"), sf.url("url") if sf.has("url") else None))
+    return Finding(fid, f.text("title", f"{label} › title"), f.text("body", f"{label} › body", block=True), srcs,
+                   item.location)
 
-    path = base / "figures.yaml"
-    if path.exists():
-        sources.append(path)
-        items = _load_list_file(path, root, "figures")
-        for i, item in enumerate(items):
-            f = Fields(item, f"figure {i + 1}", items.where(i), ("id", "title", "alt", "groups"), ("source", "unit"))
-            gid = f.plain("id", _ID, " (use letters, digits and '-', e.g. enif-2021)")
-            _unique("figure", gid, f.where("id"), figures)
-            where = f"Figure {gid}"
-            unit = f.plain("unit") if f.has("unit") else "percent"
-            if unit not in ("percent", "number"):
-                raise ContentError(f"'unit' must be 'percent' or 'number'{did_you_mean(unit, ('percent', 'number'))}", f.where("unit"))
-            groups = []
-            glist = f.items("groups")
-            for j, g in enumerate(glist):
-                gf = Fields(g, f"group {j + 1} of figure {gid}", glist.where(j), ("label", "bars"))
-                bars = []
-                blist = gf.items("bars")
-                for k, b in enumerate(blist):
-                    bf = Fields(b, f"bar {k + 1} of figure {gid}", blist.where(k), ("label", "value"))
-                    label = b.get("label")
-                    if isinstance(label, (int, float)) and not isinstance(label, bool):
-                        b["label"] = str(label)
-                    bars.append(Bar(bf.text("label", f"{where} › bar label"), bf.number("value")))
-                groups.append(BarGroup(gf.text("label", f"{where} › group label"), bars))
-            figures[gid] = Figure(
-                gid,
-                f.text("title", f"{where} › title"),
-                f.text("alt", f"{where} › alt text"),
-                f.text("source", f"{where} › source") if f.has("source") else None,
-                unit,
-                groups,
-                item.location,
-            )
-    return Library(findings, recommendations, figures, sources)
+
+def _recommendation(item, i: int, where: Location) -> Recommendation:
+    f = Fields(item, f"recommendation {i + 1}", where, ("id", "title", "body"), ("audience",))
+    rid = f.plain("id", ID, " (use letters and digits, e.g. R1)")
+    label = f"Recommendation {rid}"
+    audience = f.text("audience", f"{label} › audience") if f.has("audience") else None
+    return Recommendation(rid, audience, f.text("title", f"{label} › title"), f.text("body", f"{label} › body", block=True),
+                          item.location)
+
+
+def _figure(item, i: int, where: Location) -> Figure:
+    f = Fields(item, f"figure {i + 1}", where, ("id", "title", "alt", "groups"), ("source", "unit"))
+    gid = f.plain("id", ID, " (use letters, digits and '-', e.g. enif-2021)")
+    label = f"Figure {gid}"
+    unit = f.plain("unit") if f.has("unit") else "percent"
+    if unit not in ("percent", "number"):
+        raise ContentError(f"'unit' must be 'percent' or 'number'{did_you_mean(unit, ('percent', 'number'))}", f.where("unit"))
+    groups = []
+    glist = f.items("groups")
+    for j, g in enumerate(glist):
+        gf = Fields(g, f"group {j + 1} of figure {gid}", glist.where(j), ("label", "bars"))
+        bars = []
+        blist = gf.items("bars")
+        for k, b in enumerate(blist):
+            bf = Fields(b, f"bar {k + 1} of figure {gid}", blist.where(k), ("label", "value"))
+            if isinstance(b.get("label"), (int, float)) and not isinstance(b.get("label"), bool):
+                b["label"] = str(b["label"])
+            bars.append(Bar(bf.text("label", f"{label} › bar label"), bf.number("value")))
+        groups.append(BarGroup(gf.text("label", f"{label} › group label"), bars))
+    return Figure(gid, f.text("title", f"{label} › title"), f.text("alt", f"{label} › alt text"),
+                  f.text("source", f"{label} › source") if f.has("source") else None, unit, groups, item.location)
 
 
 _META_REQUIRED = ("title", "authors", "date", "publisher", "place", "series", "abstract", "output", "layout")
@@ -354,6 +120,21 @@ def load_document(project: Project, name: str, library: Library) -> Document:
     data = load_yaml(path, project.root)
     f = Fields(data, "document.yaml", Location(path, 1), _META_REQUIRED, _META_OPTIONAL)
     label = name.replace("-", " ").capitalize()
+    meta = _meta(f, label)
+    highlights = []
+    if f.has("highlights"):
+        for ref, loc in f.ids("highlights"):
+            table = library.recommendations if ref in library.recommendations else library.findings
+            if ref not in table:  # name both kinds' ids, not only the findings'
+                table = {**library.findings, **library.recommendations}
+            highlights.append(_lookup("recommendation or finding", table, ref, loc))
+    sections = _layout(project, f, folder, label, library)
+    return Document(name=name, lang=project.source_language, locale=project.locale(project.source_language),
+                    meta=meta, highlights=highlights, sections=sections,
+                    sources=[*library.sources, path, *(s.path for s in sections)])
+
+
+def _meta(f: Fields, label: str) -> Meta:
     authors = []
     alist = f.items("authors", "a list of authors")
     for i, a in enumerate(alist):
@@ -366,41 +147,32 @@ def load_document(project: Project, name: str, library: Library) -> Document:
         klist = f.items("keywords")
         for i, k in enumerate(klist):
             if not isinstance(k, str):
-                raise ContentError(f"keyword {i + 1} must be text, got {_kind(k)}", klist.where(i))
+                raise ContentError(f"keyword {i + 1} must be text, got {value_kind(k)}", klist.where(i))
             keywords.append(Text(k, klist.where(i), where=f"{label} › keyword"))
+    licence = None
     if f.has("licence"):
-        lf = Fields(data["licence"], "licence", f.where("licence"), ("name", "url"))
+        lf = Fields(f.data["licence"], "licence", f.where("licence"), ("name", "url"))
         licence = Licence(lf.text("name", f"{label} › licence"), lf.url("url"))
-    else:
-        licence = None
     title = f.text("title", f"{label} › title")
-    meta = Meta(
-        title=title,
-        short_title=f.text("short_title", f"{label} › short title") if f.has("short_title") else title,
-        series=f.text("series", f"{label} › series"),
-        authors=authors,
-        date=f.date("date"),
-        publisher=f.text("publisher", f"{label} › publisher"),
-        place=f.text("place", f"{label} › place"),
-        keywords=keywords,
-        licence=licence,
-        copyright=f.text("copyright", f"{label} › copyright holder") if f.has("copyright") else f.text("publisher", label),
+    optional = lambda key, where: f.text(key, f"{label} › {where}") if f.has(key) else None  # noqa: E731
+    return Meta(
+        title=title, short_title=optional("short_title", "short title") or title,
+        series=f.text("series", f"{label} › series"), authors=authors, date=f.date("date"),
+        publisher=f.text("publisher", f"{label} › publisher"), place=f.text("place", f"{label} › place"),
+        keywords=keywords, licence=licence,
+        copyright=optional("copyright", "copyright holder") or f.text("publisher", label),
         abstract=f.text("abstract", f"{label} › abstract", block=True),
         output=f.plain("output", _OUTPUT, " (use letters, digits, '_', '-', no extension)"),
-        subtitle=f.text("subtitle", f"{label} › subtitle") if f.has("subtitle") else None,
-        record=_record(data["record"], f.where("record")) if f.has("record") else {},
+        subtitle=optional("subtitle", "subtitle"),
+        record=_record(f.data["record"], f.where("record")) if f.has("record") else {},
         output_location=f.where("output"),
     )
-    highlights = []
-    if f.has("highlights"):
-        for ref, loc in f.ids("highlights"):
-            table = library.recommendations if ref in library.recommendations else library.findings
-            if ref not in table:  # name both kinds' ids, not only the findings'
-                table = {**library.findings, **library.recommendations}
-            highlights.append(_lookup("recommendation or finding", table, ref, loc))
 
+
+def _layout(project: Project, f: Fields, folder: Path, label: str, library: Library) -> list[Section]:
+    """The document's sections in layout order, with the findings, recommendations and figures
+    each one shows; every mistake in the layout is reported, not only the first."""
     sections: list[Section] = []
-    sources = [*library.sources, path]
     layout = f.items("layout", "a list of sections")
     errors: list[ContentError] = []
     seen = set()
@@ -416,32 +188,19 @@ def load_document(project: Project, name: str, library: Library) -> Document:
                 raise ContentError(
                     f"layout names section '{sname}' but {md_path.relative_to(project.root)} does not exist; "
                     "create it or fix the name" + did_you_mean(sname, [p.stem for p in folder.glob("*.md")]),
-                    ef.where("section"),
-                )
+                    ef.where("section"))
             section = _load_section(project, md_path, sname, label)
-            if ef.has("findings"):
-                section.findings = [_lookup("finding", library.findings, r, loc) for r, loc in ef.ids("findings")]
-            if ef.has("recommendations"):
-                section.recommendations = [
-                    _lookup("recommendation", library.recommendations, r, loc) for r, loc in ef.ids("recommendations")
-                ]
-            if ef.has("figures"):
-                section.figures = [_lookup("figure", library.figures, r, loc) for r, loc in ef.ids("figures")]
+            for key, kind, table in (("findings", "finding", library.findings),
+                                     ("recommendations", "recommendation", library.recommendations),
+                                     ("figures", "figure", library.figures)):
+                if ef.has(key):
+                    setattr(section, key, [_lookup(kind, table, r, loc) for r, loc in ef.ids(key)])
             sections.append(section)
-            sources.append(md_path)
         except ContentError as exc:
             errors.append(exc)
     if errors:
         raise errors[0] if len(errors) == 1 else ErrorList(errors)
-    return Document(
-        name=name,
-        lang=project.source_language,
-        locale=project.locale(project.source_language),
-        meta=meta,
-        highlights=highlights,
-        sections=sections,
-        sources=sources,
-    )
+    return sections
 
 
 def _record(data, where: Location) -> dict:
@@ -478,3 +237,88 @@ def load_documents(project: Project) -> tuple[Library, list[Document]]:
     if errors:
         raise errors[0] if len(errors) == 1 else ErrorList(errors)
     return library, docs
+
+
+# ----- target languages: own metadata, overrides, catalogs ----------------------------------
+
+_HEX = re.compile(r"^[0-9a-f]{64}$")
+_LANG_META_OPTIONAL = ("locale", "translator", "title", "short_title", "subtitle")
+
+
+def load_language(project: Project, lang: str, doc: Document) -> LanguageMeta:
+    """A target language's own metadata of one document, and its whole-section overrides."""
+    path = project.language_dir(lang) / doc.name / "document.yaml"
+    meta = LanguageMeta()
+    if path.exists():
+        f = Fields(load_yaml(path, project.root), f"{lang}/{doc.name}/document.yaml", Location(path, 1), ("output",),
+                   _LANG_META_OPTIONAL)
+        meta.output = f.plain("output", _OUTPUT, " (letters, digits, '_', '-')")
+        meta.output_location = f.where("output")
+        if f.has("locale"):
+            meta.locale = f.plain("locale", re.compile(r"^[a-z]{2,3}(_[A-Z]{2})?$"), " (a Babel locale like es_MX)")
+            _known_locale(meta.locale, f.where("locale"))
+        meta.translator = f.plain("translator") if f.has("translator") else None
+        meta.texts = {key: f.text(key, f"{doc.name} › {key}") for key in ("title", "short_title", "subtitle") if f.has(key)}
+    for section in doc.sections:
+        override = project.language_dir(lang) / doc.name / f"{section.name}.md"
+        if override.exists():
+            meta.overrides[section.name] = _override(project, override, section)
+    return meta
+
+
+def _known_locale(locale: str, where: Location) -> None:
+    from babel import Locale
+
+    try:
+        Locale.parse(locale)
+    except Exception:
+        raise ContentError(f"unknown locale '{locale}'; use one Babel knows, e.g. es_MX", where) from None
+
+
+def _override(project: Project, path: Path, section: Section) -> Override:
+    fm = split_front_matter(read_text(path, project.root), path)
+    Fields(fm.data, f"front matter of {path.name}", Location(path, 1), ("translation-of",), ("notes", "translator"))
+    digest = fm.data["translation-of"]
+    if not isinstance(digest, str) or not _HEX.match(digest):
+        raise ContentError(
+            "'translation-of' must be the SHA-256 (64 hex digits) of the English file it translates; "
+            f"run `sha256sum {section.path.relative_to(project.root)}`", fm.data.where("translation-of"))
+    current = hashlib.sha256(section.path.read_bytes()).hexdigest()
+    body = Text(fm.body, Location(path, fm.body_line), block=True, where=section.body.where)
+    return Override(section.name, path, body, digest, fm.data.where("translation-of"), section.path, digest != current)
+
+
+def read_catalog(project: Project, path: Path) -> PoFile:
+    """Read a catalog of the project, refusing one that a symlink places outside it."""
+    if not path.resolve().is_relative_to(project.root.resolve()):
+        raise CatalogError(f"refusing to read {path.name}: it resolves to {path.resolve()}, outside the project "
+                           "(a symlink leaving the project); copy the catalog into locales/ instead", Location(path))
+    return read_po(path)
+
+
+def load_catalog(project: Project, lang: str, domain: str) -> PoFile | None:
+    """A language's catalog of one domain (content, messages); None when it does not exist."""
+    path = project.po_path(lang, domain)
+    return read_catalog(project, path) if path.exists() else None
+
+
+@dataclass
+class Sources:
+    """Everything a build or a check reads from a project."""
+
+    library: Library
+    documents: list[Document]
+    catalogs: dict[tuple[str, str], PoFile | None] = field(default_factory=dict)  # (lang, domain) ->
+    languages: dict[tuple[str, str], LanguageMeta] = field(default_factory=dict)  # (lang, document) ->
+
+
+def load_sources(project: Project) -> Sources:
+    """Load every source: documents, each target language's catalogs, metadata and overrides."""
+    library, documents = load_documents(project)
+    sources = Sources(library, documents)
+    for lang in project.target_languages:
+        for domain in ("content", "messages"):
+            sources.catalogs[(lang, domain)] = load_catalog(project, lang, domain)
+        for doc in documents:
+            sources.languages[(lang, doc.name)] = load_language(project, lang, doc)
+    return sources

@@ -230,7 +230,9 @@ def _check_image(img: Token, tok: Token, p: Pass | None) -> None:
         img.attrSet("src", f"{p.media_prefix}{path.name}")
 
 
-def _make_parser() -> MarkdownIt:
+@functools.cache
+def parser() -> MarkdownIt:
+    """The one CommonMark parser (tables, footnotes, briefgen's unit and link rules), made once."""
     md = MarkdownIt("commonmark", {"html": False, "typographer": False})
     md.enable("table")
     md.use(footnote_plugin, inline=False)
@@ -239,16 +241,6 @@ def _make_parser() -> MarkdownIt:
     md.core.ruler.after("block", "briefgen_units", _units_rule)
     md.core.ruler.after("inline", "briefgen_links", _links_rule)
     return md
-
-
-_PARSER: MarkdownIt | None = None
-
-
-def parser() -> MarkdownIt:
-    global _PARSER
-    if _PARSER is None:
-        _PARSER = _make_parser()
-    return _PARSER
 
 
 def parse(source: str, block: bool, p: Pass) -> tuple[list[Token], dict]:

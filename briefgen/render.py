@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import gettext as _gettext
 import json
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
@@ -15,129 +14,14 @@ from markupsafe import Markup, escape
 from . import __version__
 from .chart import ChartBar, ChartGroup, bar_chart
 from .config import Project
-from .content import Document, Figure, Finding, Recommendation, Text
-from .errors import BuildError, ContentError, Location
+from .model import Document, Figure, Finding, Recommendation, Text
+from .errors import BuildError, Location
 from .markdown import Pass, Style, parse, plain_text, render
 from .plurals import GERMANIC, CountError, whole_number
 from .pofile import PoFile
-
-
-# ----- views --------------------------------------------------------------------------------
-
-
-@dataclass
-class Heading:
-    id: str
-    level: int
-    text: str
-
-
-@dataclass
-class SourceView:
-    html: Markup
-    url: str | None
-
-
-@dataclass
-class FindingView:
-    id: str
-    title: Markup
-    body: Markup
-    sources: list[SourceView]
-
-
-@dataclass
-class RecommendationView:
-    id: str
-    audience: Markup | None
-    title: Markup
-    body: Markup
-
-
-@dataclass
-class FigureView:
-    id: str
-    title: Markup
-    alt: str
-    svg: Markup
-    data_uri: str
-    source: Markup | None
-
-
-@dataclass
-class SectionView:
-    id: str
-    html: Markup
-    findings: list[FindingView]
-    recommendations: list[RecommendationView]
-    figures: list[FigureView]
-
-
-@dataclass
-class AuthorView:
-    name: str
-    family: str
-    initials: str
-    affiliation: Markup | None
-
-
-@dataclass
-class Alternate:
-    lang: str
-    label: str  # the language's own name
-    href: str  # relative to the page
-    url: str  # absolute
-
-
-@dataclass
-class PdfLink:
-    href: str
-    url: str
-    size: int
-    size_text: str
-
-
-@dataclass
-class DocumentView:
-    """Everything a document template may use; nothing else is passed in."""
-
-    name: str
-    lang: str
-    locale: str
-    mode: str
-    title: Markup
-    title_text: str
-    short_title_text: str
-    subtitle: Markup | None
-    series: Markup
-    authors: list[AuthorView]
-    date_text: str
-    date_iso: str
-    year: int
-    publisher: Markup
-    publisher_text: str
-    place: Markup
-    keywords: list[str]
-    licence_name: Markup | None
-    licence_url: str | None
-    copyright: Markup
-    abstract: Markup
-    abstract_text: str
-    highlights: list[tuple[str, Markup]]
-    sections: list[SectionView]
-    toc: list[Heading]
-    output: str
-    translator: str | None
-    generator: str
-    canonical: str = ""
-    root_href: str = ""
-    alternates: list[Alternate] = field(default_factory=list)
-    pdf: PdfLink | None = None
-    json_ld: Markup = Markup("")
-    fallback_count: int = 0
-    created: str = ""  # PDF creation time (ISO 8601)
-    citation: Markup = Markup("")  # the suggested citation (APA, citeproc-py)
-    csl: dict = field(default_factory=dict)  # the citation data it is made from
+from .views import (
+    AuthorView, DocumentView, FigureView, FindingView, Heading, RecommendationView, SectionView, SourceView,
+)
 
 
 # ----- text rendering -----------------------------------------------------------------------
@@ -352,30 +236,24 @@ def _recommendation(r: TextRenderer, rec: Recommendation) -> RecommendationView:
     return RecommendationView(rec.id, r.inline(rec.audience), r.inline(rec.title), body)
 
 
-def document_view(project: Project, doc: Document, mode: str, env: jinja2.Environment) -> tuple[DocumentView, TextRenderer]:
-    """The typed template context of one document in one mode ('screen' or 'print')."""
-    gettext = env.globals["catalog"].gettext
-    r = TextRenderer(
-        project, mode,
-        # Translators: Heading of the footnotes at the end of a section (read aloud by screen readers).
-        gettext("Notes"),
-        # Translators: Read aloud for the arrow that leads from a footnote back to its number in the text; the number follows.
-        gettext("Back to reference"),
-    )
-    meta = doc.meta
+def _sections(r: TextRenderer, doc: Document) -> tuple[list[SectionView], list]:
+    """The sections' views, and the table of contents (headings down to level 3)."""
     sections, toc = [], []
     for s in doc.sections:
         html, headings = r.block(s.body, first_id=s.name, id_prefix=f"{s.name}-")
         toc.extend(h for h in headings if h.level <= 3)
-        sections.append(
-            SectionView(
-                s.name,
-                html,
-                [_finding(r, f) for f in s.findings],
-                [_recommendation(r, x) for x in s.recommendations],
-                [_figure(r, fig, doc.locale) for fig in s.figures],
-            )
-        )
+        sections.append(SectionView(s.name, html, [_finding(r, f) for f in s.findings],
+                                    [_recommendation(r, x) for x in s.recommendations],
+                                    [_figure(r, fig, doc.locale) for fig in s.figures]))
+    return sections, toc
+
+
+def document_view(project: Project, doc: Document, mode: str, env: jinja2.Environment) -> tuple[DocumentView, TextRenderer]:
+    """The typed template context of one document in one mode ('screen' or 'print')."""
+    labels = env.get_template("labels.html").module  # the labels briefgen writes into the text
+    r = TextRenderer(project, mode, Markup(labels.notes()).unescape().strip(), Markup(labels.back()).unescape().strip())
+    meta = doc.meta
+    sections, toc = _sections(r, doc)
     authors = []
     for a in meta.authors:
         parts = a.name.split()
@@ -423,7 +301,7 @@ def document_view(project: Project, doc: Document, mode: str, env: jinja2.Enviro
     return view, r
 
 
-def json_ld(view: DocumentView, other: list[tuple[str, str, str]]) -> Markup:
+def json_ld(view: DocumentView, other: list[tuple[str, str, str]], source_lang: str) -> Markup:
     """schema.org Report metadata; `other` lists (lang, url, title) of the other editions."""
     data = {
         "@context": "https://schema.org",
@@ -445,12 +323,7 @@ def json_ld(view: DocumentView, other: list[tuple[str, str, str]]) -> Markup:
                             "contentSize": str(view.pdf.size)}
     editions = [{"@type": "Report", "inLanguage": lang, "url": url, "name": title} for lang, url, title in other]
     if editions:
-        data["workTranslation" if view.lang == "en" else "translationOfWork"] = editions if view.lang == "en" else editions[0]
+        original = view.lang == source_lang
+        data["workTranslation" if original else "translationOfWork"] = editions if original else editions[0]
     text = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False)
     return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))  # inert inside <script>
-
-
-def check_resources(renderer: TextRenderer) -> None:
-    for res in renderer.resources:
-        if not res.path.is_file():
-            raise ContentError(f"image '{res.url}' not found", Location(res.path))

@@ -8,6 +8,7 @@ from html import escape
 from markupsafe import Markup
 
 from .check import Report
+from .content import Sources
 from .config import Project
 from .errors import Location
 from .pofile import PoFile
@@ -83,21 +84,13 @@ def render_review(project: Project, env, lang: str, rows: list[Row]) -> str:
     )
 
 
-def review_pages(project: Project, report: Report | None = None, loaded=None) -> dict[str, bytes]:
-    """dist-relative path -> bytes of review/<lang>.html for every target language. `loaded`:
-    load_documents(project), when the caller has it already."""
-    from .catalog import load_catalog
-    from .check import run_checks
-    from .content import load_documents
+def review_pages(project: Project, report: Report, sources: Sources) -> dict[str, bytes]:
+    """dist-relative path -> bytes of review/<lang>.html for every target language."""
     from .render import environment
 
-    loaded = loaded or load_documents(project)
-    if report is None:
-        report = run_checks(project, rendered=False, loaded=loaded)
-    _, documents = loaded
     env = environment(project, None)
     pages = {}
     for lang in project.target_languages:
-        rows = review_rows(project, documents, load_catalog(project, lang, "content"), report)
+        rows = review_rows(project, sources.documents, sources.catalogs.get((lang, "content")), report)
         pages[f"review/{lang}.html"] = render_review(project, env, lang, rows).encode("utf-8")
     return pages

@@ -43,7 +43,7 @@ class Preview:
         self.generation = 0
         self.error: str | None = None
         self.lock = threading.Lock()
-        self.renderer = None  # PDF workers kept warm across rebuilds
+        self.pool = None  # PDF workers kept warm across rebuilds
 
     def build(self) -> None:
         from .lock import project_lock
@@ -51,21 +51,20 @@ class Preview:
 
         try:
             project: Project = load_project(self.root)
-            if self.pdf and self.renderer is None:
-                from .pdf import PdfRenderer
-                from .pipeline import worker_count
+            if self.pdf and self.pool is None:
+                from .workers import PdfPool, worker_count
 
-                self.renderer = PdfRenderer(worker_count(project))
+                self.pool = PdfPool(worker_count(None, len(project.documents) * len(project.languages)))
             with project_lock(project):
-                build(project, pdf=self.pdf, renderer=self.renderer)
+                build(project, pdf=self.pdf, pool=self.pool)
             error = None
         except BriefgenError as exc:
             error = exc.format(self.root)
         except Exception as exc:  # keep serving; show what went wrong
             error = f"internal error: {type(exc).__name__}: {exc}"
-        if self.renderer is not None and self.renderer.broken:  # a worker died: start afresh next time
-            self.renderer.close()
-            self.renderer = None
+        if self.pool is not None and self.pool.broken:  # a worker died: start afresh next time
+            self.pool.close()
+            self.pool = None
         with self.lock:
             self.error = error
             self.generation += 1
@@ -170,5 +169,5 @@ def serve(root: Path, port: int, pdf: bool, say) -> None:
     finally:
         stop.set()
         server.server_close()
-        if preview.renderer is not None:
-            preview.renderer.close()
+        if preview.pool is not None:
+            preview.pool.close()

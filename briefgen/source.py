@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
-from .errors import ContentError, Location
+from .errors import ContentError, Location, did_you_mean
+from .model import Text
 
 MAX_SOURCE_BYTES = 2 * 1024 * 1024  # a briefing source is kilobytes; refuse anything absurd
 MAX_YAML_NODES = 50_000  # bounds alias expansion ("billion laughs")
@@ -206,3 +208,101 @@ def split_front_matter(text: str, path: Path) -> FrontMatter:
 
 def is_date(value) -> bool:
     return isinstance(value, _dt.date) and not isinstance(value, _dt.datetime)
+
+
+# ----- schema: one YAML mapping checked against its declared keys ---------------------------
+
+ID = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
+
+
+class Fields:
+    """Validates one YAML mapping against a declared set of keys; collects errors."""
+
+    def __init__(self, data, what: str, location: Location, required: tuple, optional: tuple = ()):
+        self.what = what
+        if not isinstance(data, YamlMap):
+            raise ContentError(f"{what} must be a mapping of keys to values, got {value_kind(data)}", location)
+        self.data = data
+        for key in data:
+            if key not in required and key not in optional:
+                raise ContentError(
+                    f"unknown key '{key}' in {what}{did_you_mean(str(key), required + optional)}; "
+                    f"allowed keys: {', '.join(required + optional)}",
+                    data.key_where(key),
+                )
+        for key in required:
+            if key not in data:
+                raise ContentError(f"{what} is missing the required key '{key}'; add it", data.location)
+
+    def has(self, key) -> bool:
+        return key in self.data and self.data[key] is not None
+
+    def where(self, key) -> Location:
+        return self.data.where(key)
+
+    def _typed(self, key, types, expected: str):
+        value = self.data.get(key)
+        if not isinstance(value, types) or isinstance(value, bool) and bool not in (types if isinstance(types, tuple) else (types,)):
+            raise ContentError(f"'{key}' in {self.what} must be {expected}, got {value_kind(value)}", self.where(key))
+        return value
+
+    def text(self, key, where: str, block: bool = False) -> Text:
+        value = self._typed(key, str, "text")
+        loc = self.where(key)
+        if not value.strip():
+            raise ContentError(f"'{key}' in {self.what} is empty; write the text or remove the key", loc)
+        return Text(value.strip() if not block else value, loc, block=block, where=where)
+
+    def plain(self, key, pattern: re.Pattern | None = None, hint: str = "") -> str:
+        value = self._typed(key, str, "a string")
+        if pattern is not None and not pattern.match(value):
+            raise ContentError(f"'{key}' value '{value}' is not valid{hint}", self.where(key))
+        return value
+
+    def url(self, key) -> str:
+        value = self._typed(key, str, "a URL")
+        if not re.match(r"^https?://[^\s]+$", value):
+            raise ContentError(f"'{key}' must be an http(s) URL, got '{value}'", self.where(key))
+        return value
+
+    def date(self, key) -> _dt.date:
+        value = self.data.get(key)
+        if not is_date(value):
+            raise ContentError(f"'{key}' must be a date written as YYYY-MM-DD, got {value_kind(value)}", self.where(key))
+        return value
+
+    def number(self, key) -> float:
+        return float(self._typed(key, (int, float), "a number"))
+
+    def items(self, key, kind: str = "a list") -> YamlList:
+        value = self.data.get(key)
+        if not isinstance(value, YamlList):
+            raise ContentError(f"'{key}' in {self.what} must be {kind}, got {value_kind(value)}", self.where(key))
+        return value
+
+    def ids(self, key) -> list[tuple[str, Location]]:
+        items = self.items(key, "a list of ids like [F1, F2]")
+        out = []
+        for i, item in enumerate(items):
+            if not isinstance(item, str) or not ID.match(item):
+                raise ContentError(f"'{key}' entry {i + 1} must be an id like F1, got {value_kind(item)}", items.where(i))
+            out.append((item, items.where(i)))
+        return out
+
+
+def value_kind(value) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return f"the boolean {value}"
+    if isinstance(value, YamlMap):
+        return "a mapping"
+    if isinstance(value, YamlList):
+        return "a list"
+    if isinstance(value, str):
+        return f"the text '{value[:40]}'"
+    if isinstance(value, _dt.date):
+        return "a date"
+    return f"the {type(value).__name__} {value!r}"
+
+

@@ -1,19 +1,18 @@
-"""Translate stage: English Document + catalog + content/<lang> overrides -> target Document."""
+"""Translate stage: a source-language Document + a catalog + the language's own metadata and
+overrides -> the Document in that language. A pure function: it reads nothing."""
 from __future__ import annotations
 
 import copy
-import hashlib
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config import Project
-from .content import Document, Fields, Text
-from .errors import ContentError, Location
-from .pofile import PoFile
 from .catalog import status, translations
+from .config import Project
+from .content import Sources
+from .errors import Location
+from .model import Document, LanguageMeta
+from .pofile import PoFile
 from .segments import Unit, text_units, walk_texts
-from .source import load_yaml, read_text, split_front_matter
 
 
 def shorten(text: str, width: int = 60) -> str:
@@ -44,22 +43,40 @@ class Report:
     stale_overrides: list[tuple[Path, Path]] = field(default_factory=list)
 
 
-_HEX = re.compile(r"^[0-9a-f]{64}$")
-_LANG_META_OPTIONAL = ("locale", "translator", "title", "short_title", "subtitle")
+@dataclass
+class Edition:
+    """One document in one language, ready to render; `report` is None in the source language."""
+
+    doc: Document
+    report: Report | None = None
+
+    @property
+    def lang(self) -> str:
+        return self.doc.lang
 
 
-def sha256_file(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def translate(project: Project, doc: Document, lang: str, po: PoFile | None) -> tuple[Document, Report]:
-    """A copy of `doc` in `lang`: every Text gets its catalog translations; overrides replace sections."""
+def translate(project: Project, doc: Document, lang: str, po: PoFile | None, meta: LanguageMeta) -> tuple[Document, Report]:
+    """A copy of `doc` in `lang`: every Text gets its catalog translations; the language's own
+    metadata and overrides replace what they cover. Reads nothing."""
     out = copy.deepcopy(doc)
     out.lang = lang
-    out.locale = project.locale(lang)
+    out.locale = meta.locale or project.locale(lang)
+    out.translator = meta.translator
+    out.meta.output = meta.output or f"{doc.meta.output}_{lang}"
+    out.meta.output_location = meta.output_location or doc.meta.output_location
     report = Report(lang, doc.name)
+    native = set()
+    for key, text in meta.texts.items():
+        setattr(out.meta, key, text)
+        native.add(id(text))
+    for section in out.sections:
+        override = meta.overrides.get(section.name)
+        if override is not None:
+            section.body, section.override = override.body, override.path
+            native.add(id(override.body))
+            if override.stale:
+                report.stale_overrides.append((override.path, override.english))
     table = translations(po)
-    native = _apply_language_meta(project, out, lang) | _apply_overrides(project, out, lang, report)
     for text in walk_texts(out):
         if id(text) in native:  # written in the target language already
             continue
@@ -76,53 +93,13 @@ def translate(project: Project, doc: Document, lang: str, po: PoFile | None) -> 
     return out, report
 
 
-def _apply_language_meta(project: Project, doc: Document, lang: str) -> set:
-    path = project.language_dir(lang) / doc.name / "document.yaml"
-    native = set()
-    if not path.exists():
-        doc.meta.output = f"{doc.meta.output}_{lang}"
-        return native
-    data = load_yaml(path, project.root)
-    f = Fields(data, f"{lang}/{doc.name}/document.yaml", Location(path, 1), ("output",), _LANG_META_OPTIONAL)
-    doc.meta.output = f.plain("output", re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"), " (letters, digits, '_', '-')")
-    doc.meta.output_location = f.where("output")
-    if f.has("locale"):
-        doc.locale = f.plain("locale", re.compile(r"^[a-z]{2,3}(_[A-Z]{2})?$"), " (a Babel locale like es_MX)")
-        try:
-            from babel import Locale
-
-            Locale.parse(doc.locale)
-        except Exception:
-            raise ContentError(f"unknown locale '{doc.locale}'; use one Babel knows, e.g. es_MX", f.where("locale")) from None
-    if f.has("translator"):
-        doc.translator = f.plain("translator")
-    for key in ("title", "short_title", "subtitle"):
-        if f.has(key):
-            text = f.text(key, f"{doc.name} › {key}")
-            native.add(id(text))
-            setattr(doc.meta, key, text)
-    return native
-
-
-def _apply_overrides(project: Project, doc: Document, lang: str, report: Report) -> set:
-    done = set()
-    folder = project.language_dir(lang) / doc.name
-    for section in doc.sections:
-        path = folder / f"{section.name}.md"
-        if not path.exists():
-            continue
-        fm = split_front_matter(read_text(path, project.root), path)
-        Fields(fm.data, f"front matter of {path.name}", Location(path, 1), ("translation-of",), ("notes", "translator"))
-        digest = fm.data["translation-of"]
-        if not isinstance(digest, str) or not _HEX.match(digest):
-            raise ContentError(
-                "'translation-of' must be the SHA-256 (64 hex digits) of the English file it translates; "
-                f"run `sha256sum {section.path.relative_to(project.root)}`",
-                fm.data.where("translation-of"),
-            )
-        if digest != sha256_file(section.path):
-            report.stale_overrides.append((path, section.path))
-        section.body = Text(fm.body, Location(path, fm.body_line), block=True, where=section.body.where)
-        section.override = path
-        done.add(id(section.body))
-    return done
+def translate_all(project: Project, sources: Sources) -> list[Edition]:
+    """Every document in every language, the source language first."""
+    editions = []
+    for doc in sources.documents:
+        editions.append(Edition(doc))
+        for lang in project.target_languages:
+            tdoc, report = translate(project, doc, lang, sources.catalogs[(lang, "content")],
+                                     sources.languages[(lang, doc.name)])
+            editions.append(Edition(tdoc, report))
+    return editions

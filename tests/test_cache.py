@@ -96,9 +96,9 @@ def test_noop_rebuild_renders_nothing_and_never_imports_weasyprint(proj):
 
 @pytest.mark.parametrize("args", [("--help",), ("check",), ("extract",), ("update",), ("build", "--help")])
 def test_commands_that_render_no_pdf_never_import_weasyprint(proj, args):
-    """As the `briefgen` command runs them (launcher included); -X importtime lists every import."""
+    """As the `briefgen` command runs them; -X importtime lists every import."""
     result = subprocess.run([sys.executable, "-X", "importtime", "-m", "briefgen", "--project", str(proj), *args],
-                            capture_output=True, text=True, env={**os.environ, "BRIEFGEN_DAEMON": "off"})
+                            capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
     imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")}
     assert {"briefgen.cli", "click"} <= imported  # the probe sees the command's imports
@@ -196,24 +196,24 @@ def test_serial_and_parallel_builds_are_identical(proj, run, tmp_path):
 
 
 def test_a_renderer_kept_across_builds_gives_clean_build_outputs_and_survives_a_failure(proj, run, tmp_path):
-    """`serve` keeps one PdfRenderer for all its rebuilds: a failed PDF must not leak into the next build."""
+    """`serve` keeps one PdfPool for all its rebuilds: a failed PDF must not leak into the next build."""
     from briefgen.config import load_project
     from briefgen.errors import BuildError
-    from briefgen.pdf import PdfRenderer
     from briefgen.pipeline import build
+    from briefgen.workers import PdfPool
 
-    renderer = PdfRenderer(2)
+    renderer = PdfPool(2)
     css = proj / "templates/print.css"
     good = css.read_text(encoding="utf-8")
     try:
         css.write_text(good + '\nbody { background: url("missing.png"); }\n', encoding="utf-8")
         with pytest.raises(BuildError, match="missing.png"):
-            build(load_project(proj), renderer=renderer)
+            build(load_project(proj), pool=renderer)
         css.write_text(good, encoding="utf-8")
         CHANGES["spanish msgstr"][0](proj)
-        build(load_project(proj), renderer=renderer)
+        build(load_project(proj), pool=renderer)
         CHANGES["english paragraph"][0](proj)
-        result = build(load_project(proj), renderer=renderer)
+        result = build(load_project(proj), pool=renderer)
         assert sorted(rel for rel, why in result.explain if why.startswith("rebuilt")) == [
             "pdf/sample_brief.pdf", "pdf/sample_brief_es.pdf"]
     finally:

@@ -156,7 +156,8 @@ def test_msgstr_cannot_inject_markup_or_structure(translated, run, msgstr, visib
     para = page.findall("section", class_="doc-section")[1].find("p")
     assert " ".join(para.text().split()) == visible
     assert "<script>" not in html and "<b>" not in html
-    assert page.find("ul", class_=None) is None or "ni una lista" not in page.find("ul").text()
+    assert not [li for li in page.findall("li") if "ni una lista" in li.text()]  # no list made of it
+    assert not [h for h in page.findall("h1") + page.findall("h2") if "no es un título" in h.text()]
 
 
 def test_javascript_link_in_msgstr_is_refused_with_po_location(translated, run):

@@ -126,7 +126,7 @@ def test_bg301_glossary(clean):
 def _override(root: Path, body: str, digest: str | None = None):
     english = root / "content/en/brief/recs.md"
     digest = digest or hashlib.sha256(english.read_bytes()).hexdigest()
-    write(root / "content/es/brief/recs.md", f"---\ntranslation-of: {digest}\n---\n{body}")
+    write(root / "content/es/brief/recs.md", f"---\ntranslation-of: '{digest}'\n---\n{body}")
 
 
 def test_bg401_override_stale(clean):

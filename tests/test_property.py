@@ -13,8 +13,10 @@ from briefgen.content import load_documents
 from briefgen.errors import BriefgenError
 from briefgen.markdown import Translation
 from briefgen.parity import html_shape
-from briefgen.render import Alternate, document_view, environment, render_template
+from briefgen.render import document_view, environment, render_template
+from briefgen.views import Alternate
 from briefgen.segments import text_units, walk_texts
+from briefgen.model import LanguageMeta
 from briefgen.translate import translate
 from briefgen.errors import Location
 from conftest import make_project
@@ -52,7 +54,7 @@ def located(exc: BriefgenError) -> bool:
 @given(msgstrs=st.lists(TEXT, min_size=1, max_size=40))
 def test_random_msgstr_keeps_the_english_structure(sample, msgstrs):
     project, doc, env, english = sample
-    spanish, _ = translate(project, doc, "es", None)
+    spanish, _ = translate(project, doc, "es", None, LanguageMeta())
     i = 0
     for text in walk_texts(spanish):
         table = {}

@@ -23,9 +23,9 @@ def real(tmp_path_factory):
 def test_catalogs_are_written_as_gettext_writes_them(path):
     text = path.read_text(encoding="utf-8")
     assert format_po(read_po(path)) == text
-    if shutil.which("msgcat"):
-        assert subprocess.run(["msgcat", str(path)], capture_output=True, text=True, check=True).stdout == text
-    if shutil.which("msgfmt") and path.suffix == ".po":
+    assert shutil.which("msgcat") and shutil.which("msgfmt"), "GNU gettext is missing (./dev test installs it)"
+    assert subprocess.run(["msgcat", str(path)], capture_output=True, text=True, check=True).stdout == text
+    if path.suffix == ".po":
         result = subprocess.run(["msgfmt", "-c", "--check-format", "--statistics", "-o", "/dev/null", str(path)],
                                 capture_output=True, text=True)
         assert result.returncode == 0, result.stderr

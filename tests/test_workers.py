@@ -1,8 +1,8 @@
-"""PDF worker processes: forked from the build, fast to start, and never left behind.
+"""The PDF worker pool (briefgen.workers): results in order, clear errors, never left behind.
 
-A process may fork workers only before it loads WeasyPrint, and the test process has long loaded it,
-so each scenario runs in a fresh interpreter (`python tests/test_workers.py <scenario> <folder>`)
-and reports what it saw as JSON.
+Each scenario runs in a fresh interpreter (`python tests/test_workers.py <scenario> <folder>`), with
+TMPDIR in the test's folder so that WeasyPrint's font folders can be counted, and reports what it
+saw as JSON.
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ REPO = HERE.parent
 
 
 def job(folder: Path, name: str, paragraphs: int):
-    from briefgen.pdf import PdfJob
+    from briefgen.workers import PdfJob
 
     body = "".join(f"<p>{name} paragraph {i} about accounts for survivors.</p>" for i in range(paragraphs))
     font = folder / "font.ttf"
@@ -31,7 +31,7 @@ def job(folder: Path, name: str, paragraphs: int):
     style = '@font-face { font-family: Vendored; src: url("font.ttf"); } body { font-family: Vendored; }'
     html = (f'<html lang="en"><head><title>{name}</title><style>{style}</style></head>'
             f'<body><h1>{name}</h1>{body}</body></html>')
-    return PdfJob(f"pdf/{name}.pdf", html, folder, (folder,), "pdf/ua-1", datetime.date(2024, 3, 14), name, "en")
+    return PdfJob(f"pdf/{name}.pdf", html, folder, (folder,), "pdf/ua-1", 1710374400, name, "en")
 
 
 def alive(pid: int) -> bool:
@@ -49,71 +49,60 @@ def gone(pids, seconds=5.0) -> bool:
     return not any(alive(p) for p in pids)
 
 
-def wait_ready(renderer, count: int) -> list[int]:
-    deadline = time.monotonic() + 60
-    while len(renderer._pids) < count:
-        assert time.monotonic() < deadline, "workers never became ready"
-        time.sleep(0.05)
-    return list(renderer._pids)
+def wait_ready(pool, count: int) -> list[int]:
+    """Start `count` workers (they start on demand) and return their pids."""
+    pool.submit([job(Path(os.environ["TMPDIR"]), f"warm{i}", 1) for i in range(count)])
+    list(pool.results())
+    return sorted(pool._executor._processes)
 
 
 def scenario(name: str, folder: Path) -> dict:
-    from briefgen import zygote
+    from briefgen.workers import PdfPool, WorkerDied
 
-    assert zygote.usable(), "a fresh interpreter must be able to fork workers"
     fonts = lambda: len(list(folder.glob("weasyprint-*/*")))  # noqa: E731
-    if name == "no-weasyprint":  # as if Pango were missing: importing WeasyPrint fails in the zygote
-
-        class Refuse:
-            def find_spec(self, fullname, path=None, target=None):
-                if fullname == "weasyprint":
-                    raise ImportError("cannot load library 'libpango-1.0-0' (test)")
-
-        sys.meta_path.insert(0, Refuse())
+    if name == "no-weasyprint":  # as if Pango were missing: importing WeasyPrint fails in the workers
         seen: dict = {}
-        renderer = zygote.ForkRenderer(2)
-        renderer.submit(job(folder, "doc", 3))
+        pool = PdfPool(2)
+        pool.submit([job(folder, "doc", 3)])
         try:
-            list(renderer.results())
+            list(pool.results())
         except ImportError as exc:
             seen["error"] = str(exc)
-        renderer.close()
+        pool.close()
         return seen
-    if name == "lock":  # the build holds the project lock while it forks
+    if name == "lock":  # the build holds the project lock while it starts the workers
         import fcntl
 
         lock = os.open(folder / "lock", os.O_RDWR | os.O_CREAT)
         fcntl.flock(lock, fcntl.LOCK_EX)
-    renderer = zygote.ForkRenderer(2)
-    pids = wait_ready(renderer, 2)
-    seen: dict = {"zygote": renderer.pid, "workers": pids}
+    pool = PdfPool(2)
+    pids = wait_ready(pool, 2)
+    seen: dict = {"workers": pids}
     if name == "order":
-        for doc, n in (("short", 1), ("long", 300), ("middle", 40)):
-            renderer.submit(job(folder, doc, n))
-        results = list(renderer.results())
+        pool.submit([job(folder, doc, n) for doc, n in (("short", 1), ("long", 300), ("middle", 40))])
+        results = list(pool.results())
         seen["rels"] = [rel for rel, _ in results]
         seen["sizes"] = [len(data) for _, data in results]
         seen["pdf"] = all(data.startswith(b"%PDF-") for _, data in results)
-        renderer.close()
+        pool.close()
     elif name == "killed":
-        renderer.submit(job(folder, "big", 4000))
-        renderer.submit(job(folder, "also-big", 4000))
+        pool.submit([job(folder, "big", 4000), job(folder, "also-big", 4000)])
         time.sleep(0.5)
         for pid in pids:
             os.kill(pid, signal.SIGKILL)
         try:
-            list(renderer.results())
-        except zygote.WorkerDied as exc:
+            list(pool.results())
+        except WorkerDied as exc:
             seen["error"] = str(exc)
+        seen["broken"] = pool.broken
         start = time.monotonic()
-        renderer.close()
+        pool.close()
         seen["close seconds"] = time.monotonic() - start
     elif name == "same-name":  # two editions that share an output name must not hang the build
-        renderer.submit(job(folder, "same", 200))
-        renderer.submit(job(folder, "same", 5))
+        pool.submit([job(folder, "same", 200), job(folder, "same", 5)])
         time.sleep(3)  # both done before anything is collected
-        seen["sizes"] = [len(data) for _, data in renderer.results()]
-        renderer.close()
+        seen["sizes"] = [len(data) for _, data in pool.results()]
+        pool.close()
     elif name == "lock":
         os.close(lock)  # the build is over; its workers are still alive
         other = os.open(folder / "lock", os.O_RDWR)
@@ -123,24 +112,28 @@ def scenario(name: str, folder: Path) -> dict:
         except BlockingIOError:
             seen["lock free"] = False
         seen["workers alive"] = all(alive(p) for p in pids)
-        renderer.close()
+        pool.close()
     elif name == "early-close":
-        renderer.submit(job(folder, "big", 4000))
+        before = fonts()
+        pool.submit([job(folder, "big", 4000)])
         deadline = time.monotonic() + 30
-        while not fonts() and time.monotonic() < deadline:
+        while fonts() <= before and time.monotonic() < deadline:
             time.sleep(0.05)
         seen["fonts while rendering"] = fonts()
         start = time.monotonic()
-        renderer.close()  # the build failed elsewhere: the PDF in progress is not wanted
+        pool.close()  # the build failed elsewhere: the PDF in progress is not wanted
         seen["close seconds"] = time.monotonic() - start
-    seen["gone"] = gone([renderer.pid, *pids])
+    seen["gone"] = gone(pids)
     seen["fonts left"] = fonts()
     return seen
 
 
-def run_scenario(name: str, tmp_path: Path) -> dict:
+def run_scenario(name: str, tmp_path: Path, pythonpath: Path | None = None) -> dict:
+    env = {**os.environ, "TMPDIR": str(tmp_path)}  # WeasyPrint's font folders go here
+    if pythonpath:
+        env["PYTHONPATH"] = os.pathsep.join([str(pythonpath), str(REPO)])
     out = subprocess.run([sys.executable, __file__, name, str(tmp_path)], capture_output=True, text=True, timeout=120,
-                         env={**os.environ, "TMPDIR": str(tmp_path)})  # WeasyPrint's font folders go here
+                         env=env)
     assert out.returncode == 0, out.stderr[-3000:]
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -158,11 +151,14 @@ def test_results_come_back_in_job_order_and_workers_leave_with_the_build(tmp_pat
 def test_a_killed_worker_is_a_clear_error_not_a_hang(tmp_path):
     seen = run_scenario("killed", tmp_path)
     assert "a PDF worker process stopped unexpectedly" in seen["error"] and "run the build again" in seen["error"]
-    assert seen["close seconds"] < 5 and seen["gone"]
+    assert seen["broken"] and seen["close seconds"] < 5 and seen["gone"]
 
 
 def test_a_worker_that_cannot_start_reports_why(tmp_path):
-    seen = run_scenario("no-weasyprint", tmp_path)
+    fake = tmp_path / "fake" / "weasyprint"  # as if Pango were missing: importing WeasyPrint fails
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text('raise ImportError("cannot load library \'libpango-1.0-0\' (test)")\n')
+    seen = run_scenario("no-weasyprint", tmp_path, pythonpath=fake.parent)
     assert seen["error"] == "cannot load library 'libpango-1.0-0' (test)"
 
 
@@ -171,18 +167,18 @@ def test_jobs_with_the_same_output_name_each_get_their_own_pdf(tmp_path):
     assert len(seen["sizes"]) == 2 and seen["sizes"][0] > seen["sizes"][1]
 
 
-def test_rendering_in_a_thread_with_one_worker(tmp_path):
-    """`serve` on a one-CPU machine renders in its watcher thread: no signal handlers there."""
+def test_rendering_in_a_thread(tmp_path):
+    """Rendering sets up no signal handlers, so it also works outside the main thread."""
     code = (
         "import sys, threading\n"
         f"sys.path.insert(0, {str(HERE)!r})\n"
         "from pathlib import Path\n"
         "from test_workers import job\n"
-        "from briefgen.pdf import run_job\n"
+        "from briefgen.workers import run_job\n"
         "out = []\n"
         f"t = threading.Thread(target=lambda: out.append(run_job(job(Path({str(tmp_path)!r}), 'doc', 3))))\n"
         "t.start(); t.join()\n"
-        "print(out[0][1][:5])\n"
+        "print(out[0][:5])\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0 and "%PDF-" in out.stdout, out.stderr[-2000:]
@@ -224,7 +220,7 @@ def test_closing_early_stops_the_workers_and_removes_their_font_folders(tmp_path
 
 
 def test_forked_workers_build_what_a_serial_build_builds_and_leave_no_font_folders(tmp_path):
-    """`briefgen build` as a command (a fresh process: the zygote path) against `--jobs 1`."""
+    """`briefgen build` with two workers against `--jobs 1`."""
     import shutil
 
     sys.path.insert(0, str(HERE))
@@ -266,14 +262,14 @@ def test_an_error_in_a_forked_worker_is_reported_located_and_writes_nothing(tmp_
 _COUNT_WORKERS = """
 import sys
 from pathlib import Path
-from briefgen import pipeline, zygote
+from briefgen import pipeline, workers
 from briefgen.config import load_project
 counts = []
-class Counting(zygote.ForkRenderer):
-    def __init__(self, workers):
-        counts.append(workers)
-        super().__init__(workers)
-zygote.ForkRenderer = Counting
+class Counting(workers.PdfPool):
+    def __init__(self, count):
+        counts.append(count)
+        super().__init__(count)
+workers.PdfPool = Counting
 pipeline.build(load_project(Path(sys.argv[1])))
 print(counts, "weasyprint" in sys.modules, sorted(p.name for p in Path(sys.argv[1], "dist/pdf").iterdir()))
 """
@@ -281,9 +277,9 @@ print(counts, "weasyprint" in sys.modules, sorted(p.name for p in Path(sys.argv[
 
 @pytest.mark.parametrize("targets, expected", [((), "[1] False ['sample_brief.pdf']"),
                                                (("es",), "[2] False ['sample_brief.pdf', 'sample_brief_es.pdf']")])
-def test_workers_are_forked_one_per_pdf_at_most(tmp_path, targets, expected):
-    """One PDF: one worker, still forked, so that WeasyPrint loads while this process renders the HTML
-    (rendering here would load it only after). Never more workers than PDFs."""
+def test_one_worker_per_pdf_at_most_and_none_renders_in_the_build(tmp_path, targets, expected):
+    """One PDF: one worker, so that WeasyPrint loads while this process renders the HTML (rendering
+    here would load it only after). Never more workers than PDFs."""
     sys.path.insert(0, str(HERE))
     from conftest import make_project
 
@@ -304,14 +300,20 @@ class TwoArgumentError(Exception):
         self.detail = detail
 
 
-def test_an_error_that_pickle_cannot_rebuild_still_reaches_the_build():
-    """Pickling such an exception works; unpickling it in the build would fail (and once hung it)."""
-    from briefgen.zygote import _picklable
+def test_an_error_that_pickle_cannot_rebuild_still_reaches_the_build(tmp_path, monkeypatch):
+    """Pickling such an exception works; unpickling it in the build would fail, and the pool would
+    take the worker for dead."""
+    from briefgen import workers
 
-    sent = _picklable(TwoArgumentError("layout failed", "page 3"))
-    assert type(sent) is RuntimeError and str(sent) == "TwoArgumentError: layout failed"
-    kept = _picklable(ValueError("bad image"))
-    assert type(kept) is ValueError
+    def fail(job):
+        raise TwoArgumentError("layout failed", "page 3")
+
+    monkeypatch.setattr(workers, "run_job", fail)
+    with pytest.raises(RuntimeError, match="^TwoArgumentError: layout failed$"):
+        workers._work(None)
+    monkeypatch.setattr(workers, "run_job", lambda job: (_ for _ in ()).throw(ValueError("bad image")))
+    with pytest.raises(ValueError, match="bad image"):
+        workers._work(None)
 
 
 if __name__ == "__main__":

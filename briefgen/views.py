@@ -1,0 +1,121 @@
+"""The typed contexts templates get: one view per document in one mode (screen or print)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from markupsafe import Markup
+
+
+@dataclass
+class Heading:
+    id: str
+    level: int
+    text: str
+
+
+@dataclass
+class SourceView:
+    html: Markup
+    url: str | None
+
+
+@dataclass
+class FindingView:
+    id: str
+    title: Markup
+    body: Markup
+    sources: list[SourceView]
+
+
+@dataclass
+class RecommendationView:
+    id: str
+    audience: Markup | None
+    title: Markup
+    body: Markup
+
+
+@dataclass
+class FigureView:
+    id: str
+    title: Markup
+    alt: str
+    svg: Markup
+    data_uri: str
+    source: Markup | None
+
+
+@dataclass
+class SectionView:
+    id: str
+    html: Markup
+    findings: list[FindingView]
+    recommendations: list[RecommendationView]
+    figures: list[FigureView]
+
+
+@dataclass
+class AuthorView:
+    name: str
+    family: str
+    initials: str
+    affiliation: Markup | None
+
+
+@dataclass
+class Alternate:
+    lang: str
+    label: str  # the language's own name
+    href: str  # relative to the page
+    url: str  # absolute
+
+
+@dataclass
+class PdfLink:
+    href: str
+    url: str
+    size: int
+    size_text: str
+
+
+@dataclass
+class DocumentView:
+    """Everything a document template may use; nothing else is passed in."""
+
+    name: str
+    lang: str
+    locale: str
+    mode: str
+    title: Markup
+    title_text: str
+    short_title_text: str
+    subtitle: Markup | None
+    series: Markup
+    authors: list[AuthorView]
+    date_text: str
+    date_iso: str
+    year: int
+    publisher: Markup
+    publisher_text: str
+    place: Markup
+    keywords: list[str]
+    licence_name: Markup | None
+    licence_url: str | None
+    copyright: Markup
+    abstract: Markup
+    abstract_text: str
+    highlights: list[tuple[str, Markup]]
+    sections: list[SectionView]
+    toc: list[Heading]
+    output: str
+    translator: str | None
+    generator: str
+    canonical: str = ""
+    root_href: str = ""
+    alternates: list[Alternate] = field(default_factory=list)
+    pdf: PdfLink | None = None
+    json_ld: Markup = Markup("")
+    fallback_count: int = 0
+    created: str = ""  # PDF creation time (ISO 8601)
+    citation: Markup = Markup("")  # the suggested citation (APA, citeproc-py)
+    csl: dict = field(default_factory=dict)  # the citation data it is made from

@@ -1,0 +1,253 @@
+"""The PDF worker pool of `build` and `serve`: one model, a small interface.
+
+    pool = PdfPool(workers)      # starts importing WeasyPrint in the background at once
+    pool.submit(jobs)            # never blocks for long; longest job first
+    for rel, data in pool.results(progress): ...   # in the order the jobs were given
+    pool.close()
+
+Workers are processes forked from multiprocessing's forkserver, which imports WeasyPrint once
+(`preload`), so each worker starts with it loaded and the import overlaps the build's loading of
+the content. Forkserver rather than fork: a process that has initialised Pango (any process
+that rendered a PDF) cannot be forked safely, and `serve` is threaded. Even one PDF goes to a
+worker, so that WeasyPrint loads while this process renders the HTML. A pool can serve many
+builds in turn (`serve` keeps one, so its rebuilds find the workers warm); after a worker died
+it is `broken` and the caller makes a new one.
+"""
+from __future__ import annotations
+
+import os
+import pickle
+import sys
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator
+
+from .errors import BriefgenError, BuildError
+
+
+@dataclass(frozen=True)
+class PdfJob:
+    """Everything a worker needs to render one PDF (picklable)."""
+
+    rel: str          # the output, e.g. pdf/brief.pdf
+    html: str         # the print HTML
+    base_dir: Path    # where relative URLs in it point (templates/)
+    roots: tuple      # the only folders it may read (templates/, content/)
+    variant: str      # pdf/ua-1 or pdf/a-3u
+    epoch: int        # SOURCE_DATE_EPOCH for the PDF's dates (config.build_time)
+    name: str         # lang/document, for messages
+    lang: str
+
+
+class WorkerDied(BriefgenError):
+    """A worker process vanished (killed, out of memory); nothing was written."""
+
+    exit_code = 3
+
+
+class Fonts:
+    """This process's WeasyPrint font configuration, kept while the font files a job may use are
+    unchanged. WeasyPrint only ever adds fonts to a configuration: a worker that outlives a build
+    (serve) would otherwise render a replaced font file with the font it met first."""
+
+    def __init__(self):
+        self.config = None
+        self.files: tuple | None = None
+
+    def for_job(self, roots: tuple):
+        files = _font_files(roots)
+        if files != self.files:
+            self.clear()
+            from weasyprint.text.fonts import FontConfiguration
+
+            self.config, self.files = FontConfiguration(), files
+        return self.config
+
+    def clear(self) -> None:
+        """Remove the folder where WeasyPrint keeps this configuration's fonts (its own __del__
+        does not run in a worker that is stopped)."""
+        folder = getattr(self.config, "_folder", None)
+        self.config, self.files = None, None
+        if folder:
+            import shutil
+
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _font_files(roots: tuple) -> tuple:
+    """(path, mtime, size) of every font file under `roots` (a job reads nothing else)."""
+    found = []
+    for root in roots:
+        for folder, _dirs, files in os.walk(root):
+            for name in files:
+                if name.lower().endswith((".ttf", ".otf", ".woff", ".woff2", ".ttc")):
+                    path = os.path.join(folder, name)
+                    try:
+                        st = os.stat(path)
+                    except OSError:
+                        continue
+                    found.append((path, st.st_mtime_ns, st.st_size))
+    return tuple(sorted(found))
+
+
+_FONTS = Fonts()  # one per process: the build's own (one worker) or a worker's
+
+
+def run_job(job: PdfJob) -> bytes:
+    """Render one job with this process's fonts."""
+    from .pdf import render_pdf
+
+    return render_pdf(job.html, job.base_dir, job.roots, job.variant, job.epoch, job.name, job.lang,
+                      _FONTS.for_job(job.roots))
+
+
+def _work(job: PdfJob) -> bytes:
+    """run_job in a worker: an error goes back to the build by pickle, so one that pickle cannot
+    rebuild (extra required arguments) goes as a RuntimeError with its text (else the pool would
+    take it for a dead worker)."""
+    try:
+        return run_job(job)
+    except Exception as exc:
+        try:
+            pickle.loads(pickle.dumps(exc))
+        except Exception:
+            raise RuntimeError(f"{type(exc).__name__}: {exc}") from None
+        raise
+
+
+def _start_worker() -> None:
+    """In each worker: Ctrl+C reaches the whole terminal's process group, and the process that owns
+    the pool handles it; SIGTERM (the pool closed early) and a normal exit remove the fonts folder."""
+    import signal
+    from multiprocessing import util
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def stop(signum, frame):
+        _FONTS.clear()
+        os._exit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
+    util.Finalize(None, _FONTS.clear, exitpriority=100)
+
+
+class PdfPool:
+    """Render PdfJobs in worker processes (see the module's text)."""
+
+    def __init__(self, workers: int):
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+        from multiprocessing import forkserver
+
+        self.broken = False
+        self._jobs: list[PdfJob] = []
+        self._futures: list = []  # of the jobs not yet collected, in their order
+        self._submitted: list = []  # every future not known to be done: close() stops their workers
+        _fit_forkserver_socket()
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["weasyprint", "weasyprint.text.fonts", "briefgen.pdf"])
+        forkserver.ensure_running()  # the import starts now, while the build loads its content
+        self._executor = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker)
+
+    def submit(self, jobs: list[PdfJob]) -> None:
+        """Queue jobs, longest first (HTML length stands for rendering time, so the last PDF to
+        finish is a short one); results() gives them back in the order given here."""
+        self._jobs += jobs
+        futures = {}
+        with _no_main_module():
+            for job in sorted(jobs, key=lambda j: -len(j.html)):
+                futures[id(job)] = self._executor.submit(_work, job)
+        self._futures += [futures[id(job)] for job in jobs]
+        self._submitted = [f for f in self._submitted if not f.done()] + list(futures.values())
+
+    def results(self, progress: Callable[[str], None] = lambda message: None) -> Iterator[tuple[str, bytes]]:
+        """(rel, PDF bytes) of every job submitted since the last results(); the first failure is raised."""
+        from concurrent.futures.process import BrokenProcessPool
+
+        jobs, futures, self._jobs, self._futures = self._jobs, self._futures, [], []
+        try:
+            for i, job in enumerate(jobs):
+                try:
+                    data = futures[i].result()
+                except BrokenProcessPool:
+                    self.broken = True
+                    raise WorkerDied("a PDF worker process stopped unexpectedly (killed, or out of memory?); "
+                                     "dist/ is unchanged; run the build again") from None
+                progress(f"PDF  {job.name}")
+                yield job.rel, data
+        finally:
+            for future in futures:
+                future.cancel()  # after a failure: the rest of this build's jobs are not wanted
+
+    def discard(self) -> None:
+        """Drop the jobs of a build that stopped before collecting them; the pool stays usable."""
+        for future in self._futures:
+            future.cancel()
+        self._jobs, self._futures = [], []
+
+    def close(self) -> None:
+        """Stop the workers; a PDF still rendering is not wanted (its worker is stopped)."""
+        busy = any(not f.done() for f in self._submitted)
+        processes = list((self._executor._processes or {}).values())  # (no public way to reach them)
+        self._executor.shutdown(wait=not busy, cancel_futures=True)
+        if busy:
+            for process in processes:
+                process.terminate()  # SIGTERM: it removes its fonts folder and leaves
+            for process in processes:
+                process.join()
+
+
+def worker_count(requested: int | None, most: int) -> int:
+    """Workers for a build: as requested (--jobs), else one per CPU this process may use; never
+    more than `most` (the PDFs a build may render)."""
+    try:
+        cpus = len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):
+        cpus = os.cpu_count() or 1
+    return max(1, min(requested or cpus, most))
+
+
+@contextmanager
+def _no_main_module():
+    """Workers started in this block do not re-run the main module.
+
+    multiprocessing makes every forkserver child import the parent's `__main__` (the `briefgen`
+    script, or a user's build.py) before its first task: start-up time for nothing, and a crash
+    when the main module has no file (`python -` reading stdin)."""
+    import types
+
+    main = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        if main is not None:
+            sys.modules["__main__"] = main
+
+
+# multiprocessing's forkserver listens on <its temporary folder>/listener-XXXXXXXX, its temporary
+# folder being <TMPDIR>/pymp-XXXXXXXX, and a Unix socket's path has at most 107 bytes
+_TMPDIR_MAX = 107 - len("/pymp-XXXXXXXX/listener-XXXXXXXX")
+
+
+def _fit_forkserver_socket() -> None:
+    """Under a TMPDIR too deep for that socket ("AF_UNIX path too long"), make multiprocessing's
+    temporary folder (it holds nothing else, and goes when this process ends) in a short one."""
+    import multiprocessing.util
+    import tempfile
+
+    if len(tempfile.gettempdir()) <= _TMPDIR_MAX:
+        return
+    for folder in ("/tmp", "/var/tmp", "/dev/shm"):
+        if os.path.isdir(folder) and os.access(folder, os.W_OK | os.X_OK):
+            saved, tempfile.tempdir = tempfile.tempdir, folder
+            try:
+                made = multiprocessing.util.get_temp_dir()  # made once per process, then reused
+            finally:
+                tempfile.tempdir = saved
+            if len(made) <= _TMPDIR_MAX + len("/pymp-XXXXXXXX"):
+                return
+            break
+    raise BuildError(f"the temporary folder {tempfile.gettempdir()} is too deep for the PDF workers' socket "
+                     f"(at most {_TMPDIR_MAX} characters); set TMPDIR to a shorter folder, such as /tmp")
