@@ -83,26 +83,9 @@ def content_entries(project: Project, library: Library, documents: list[Document
     return order
 
 
-_EXTRACTED: dict = {}  # digest of the templates -> entries: every build checks them (review pages)
-
-
 def message_entries(project: Project) -> list[Entry]:
-    """Template strings ({% trans %}, _()) via Babel's Jinja2 extractor (remembered for identical
-    templates: extraction is most of a check's time; the entries are copied, never shared)."""
-    import hashlib
-
-    h = hashlib.sha256(str(project.templates_dir.resolve()).encode())
-    files = sorted(p for p in project.templates_dir.rglob("*") if p.is_file() and p.suffix in (".html", ".svg")
-                   ) if project.templates_dir.is_dir() else []
-    for path in files:
-        h.update(f"\0{path}\0".encode())
-        h.update(path.read_bytes())
-    key = h.hexdigest()
-    if key not in _EXTRACTED:
-        if len(_EXTRACTED) > 16:
-            _EXTRACTED.clear()
-        _EXTRACTED[key] = _extract_messages(project)
-    return copy.deepcopy(_EXTRACTED[key])
+    """Template strings ({% trans %}, _()) via Babel's Jinja2 extractor."""
+    return _extract_messages(project)
 
 
 #: a comment starting so, just before a label in a template (`{# Translators: ... #}`) or in

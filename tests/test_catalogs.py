@@ -205,8 +205,8 @@ def test_third_language_is_configuration_plus_catalog(tmp_path, run):
 
 
 def test_template_strings_are_extracted_again_when_a_template_changes(project):
-    """message_entries remembers the extraction per set of templates (every build's review pages
-    check them): a changed template is extracted again, and callers never share entries."""
+    """A changed template is extracted again, and callers never share entries (a cache of the
+    extraction, should one come back, must keep both true)."""
     from briefgen.catalog import message_entries
     from briefgen.config import load_project
 
