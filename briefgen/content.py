@@ -115,6 +115,7 @@ class Meta:
     subtitle: Text | None = None
     record: dict = field(default_factory=dict)  # repository record: identifier, url, type, subtype
     output_location: Location | None = None  # where `output` is set (a language's own file, if any)
+    edition_note: Text | None = None  # about this edition (e.g. how its text was made), back matter
 
 
 @dataclass
@@ -334,7 +335,7 @@ def load_library(project: Project) -> Library:
 
 
 _META_REQUIRED = ("title", "authors", "date", "publisher", "place", "series", "abstract", "output", "layout")
-_META_OPTIONAL = ("subtitle", "short_title", "keywords", "licence", "copyright", "highlights", "record")
+_META_OPTIONAL = ("subtitle", "short_title", "keywords", "licence", "copyright", "highlights", "record", "edition_note")
 _OUTPUT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
@@ -390,6 +391,7 @@ def load_document(project: Project, name: str, library: Library) -> Document:
         subtitle=f.text("subtitle", f"{label} › subtitle") if f.has("subtitle") else None,
         record=_record(data["record"], f.where("record")) if f.has("record") else {},
         output_location=f.where("output"),
+        edition_note=f.text("edition_note", f"{label} › edition note", block=True) if f.has("edition_note") else None,
     )
     highlights = []
     if f.has("highlights"):

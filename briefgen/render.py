@@ -137,6 +137,7 @@ class DocumentView:
     fallback_count: int = 0
     created: str = ""  # PDF creation time (ISO 8601)
     citation: Markup = Markup("")  # the suggested citation (APA, citeproc-py)
+    edition_note: Markup | None = None  # about this edition (document.yaml `edition_note`)
     csl: dict = field(default_factory=dict)  # the citation data it is made from
 
 
@@ -410,6 +411,7 @@ def document_view(project: Project, doc: Document, mode: str, env: jinja2.Enviro
         output=meta.output,
         translator=doc.translator,
         generator=f"briefgen {__version__}",
+        edition_note=r.block(meta.edition_note)[0] if meta.edition_note else None,
     )
     view.fallback_count = r.fallbacks
     from .citation import apa, csl_item
