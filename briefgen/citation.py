@@ -67,7 +67,16 @@ def _apa_text(item: dict, locale: str) -> str:
 
     bib = CitationStylesBibliography(_style(locale), CiteProcJSON([item]), formatter.plain)
     bib.register(Citation([CitationItem(item["id"])]))
-    return str(bib.bibliography()[0])
+    text = str(bib.bibliography()[0])
+    # APA in Spanish joins the last author with "y" (no comma before it); citeproc-py always
+    # writes "&" for the style's and="symbol". The authors come first, so the first ", & " is theirs.
+    word = _AND.get(locale.split("_")[0])
+    if word and len(item.get("author", [])) > 1:
+        text = text.replace(", & ", f" {word} ", 1)
+    return text
+
+
+_AND = {"es": "y"}
 
 
 def csl_json(items: list[dict]) -> str:

@@ -100,7 +100,7 @@ def _figure(item, i: int, where: Location) -> Figure:
 
 
 _META_REQUIRED = ("title", "authors", "date", "publisher", "place", "series", "abstract", "output", "layout")
-_META_OPTIONAL = ("subtitle", "short_title", "keywords", "licence", "copyright", "highlights", "record")
+_META_OPTIONAL = ("subtitle", "short_title", "keywords", "licence", "copyright", "highlights", "record", "edition_note")
 _OUTPUT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
@@ -166,6 +166,7 @@ def _meta(f: Fields, label: str) -> Meta:
         subtitle=optional("subtitle", "subtitle"),
         record=_record(f.data["record"], f.where("record")) if f.has("record") else {},
         output_location=f.where("output"),
+        edition_note=f.text("edition_note", f"{label} › edition note", block=True) if f.has("edition_note") else None,
     )
 
 

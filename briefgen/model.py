@@ -112,6 +112,7 @@ class Meta:
     subtitle: Text | None = None
     record: dict = field(default_factory=dict)  # repository record: identifier, url, type, subtype
     output_location: Location | None = None  # where `output` is set (a language's own file, if any)
+    edition_note: Text | None = None  # about this edition (e.g. how its text was made), back matter
 
 
 @dataclass

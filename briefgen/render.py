@@ -288,6 +288,7 @@ def document_view(project: Project, doc: Document, mode: str, env: jinja2.Enviro
         output=meta.output,
         translator=doc.translator,
         generator=f"briefgen {__version__}",
+        edition_note=r.block(meta.edition_note)[0] if meta.edition_note else None,
     )
     view.fallback_count = r.fallbacks
     from .citation import apa, csl_item

@@ -118,4 +118,5 @@ class DocumentView:
     fallback_count: int = 0
     created: str = ""  # PDF creation time (ISO 8601)
     citation: Markup = Markup("")  # the suggested citation (APA, citeproc-py)
+    edition_note: Markup | None = None  # about this edition (document.yaml `edition_note`)
     csl: dict = field(default_factory=dict)  # the citation data it is made from

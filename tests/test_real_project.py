@@ -48,7 +48,9 @@ def test_strict_build_and_clean_check(real_project, run):
     pdfs = {p.name: len(pypdf.PdfReader(p).pages) for p in (real / "dist/pdf").glob("*.pdf")}
     assert set(pdfs) == {"financial_inclusion_mexico.pdf", "financial_inclusion_mexico_spanish.pdf",
                          "financial_inclusion_mexico_concept_note.pdf", "financial_inclusion_mexico_concept_note_spanish.pdf"}
-    assert 12 <= pdfs["financial_inclusion_mexico.pdf"] <= 16
+    # The published briefing has 16 pages; this edition, written from the public record with each fact
+    # once (issue #16), has 9. The bounds catch a truncated or runaway rendering, not a page target.
+    assert 8 <= pdfs["financial_inclusion_mexico.pdf"] <= 16
     es = parse_html((real / "dist/site/es/briefing/index.html").read_text(encoding="utf-8"))
     assert es.find("h1").text().startswith("Desarrollo de un enfoque de alianza público-privada")
     assert es.find("span", lang="en") is None  # nothing fell back to English
