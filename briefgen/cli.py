@@ -145,11 +145,9 @@ def check(ctx: Context, fmt, review, no_rendered):
     report = run_checks(project, rendered=not no_rendered)
     click.echo(report.json() if fmt == "json" else report.text())
     if review:
-        from .review import review_pages
-        from .writer import write_bytes
+        from .review import write_review_pages
 
-        for rel, data in review_pages(project, report).items():
-            write_bytes(project.dist_dir / rel, data)
+        for rel in write_review_pages(project, report):
             ctx.say(f"wrote dist/{rel}")
     sys.exit(report.exit_code)
 
