@@ -13,7 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -227,7 +227,9 @@ def _check_image(img: Token, tok: Token, p: Pass | None) -> None:
     if p.media_prefix is None:
         img.attrSet("src", path.as_uri())
     else:
-        img.attrSet("src", f"{p.media_prefix}{path.name}")
+        from .site import media_name
+
+        img.attrSet("src", p.media_prefix + quote(media_name(path, p.project_root)))
 
 
 def _make_parser() -> MarkdownIt:

@@ -232,7 +232,7 @@ def _build(project, strict, pdf, variant, progress, cache, pool, fingerprint) ->
         Alternate, DocumentView, PdfLink, document_view, environment, json_ld, language_name, render_template,
         size_text,
     )
-    from .site import DocumentEntry, EditionEntry, sitemap
+    from .site import DocumentEntry, EditionEntry, media_name, sitemap
 
     from .content import load_documents
 
@@ -299,7 +299,7 @@ def _build(project, strict, pdf, variant, progress, cache, pool, fingerprint) ->
         progress(f"HTML {ed.lang}/{ed.doc.name}")
         view, renderer = document_view(project, ed.doc, "screen", envs[ed.lang])
         for res in renderer.resources:
-            media[f"site/{ed.lang}/{ed.doc.name}/media/{res.path.name}"] = res.path
+            media[f"site/{ed.lang}/{ed.doc.name}/media/{media_name(res.path, project.root)}"] = res.path
         view.canonical = project.site_url + f"{ed.lang}/{ed.doc.name}/"
         view.root_href = "../../"
         view.alternates = [

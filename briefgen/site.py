@@ -1,7 +1,9 @@
-"""Site-wide pages: the landing page entries, the sitemap with language alternates."""
+"""Site-wide pages: the landing page entries, the sitemap with language alternates, media names."""
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
+from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
 from markupsafe import Markup
@@ -42,3 +44,15 @@ def sitemap(pages: list[tuple[str, dict[str, str]]], default_lang: str) -> str:
         out.append("  </url>")
     out.append("</urlset>")
     return "\n".join(out) + "\n"
+
+
+def media_name(path: Path, root: Path | None) -> str:
+    """The web edition's file name for an image: its own name plus a short hash of where it lives in
+    the project, so a/pic.svg and b/pic.svg never share media/pic.svg, and the name stays the same
+    from build to build (and is the same wherever the project is checked out)."""
+    try:
+        where = path.relative_to(root.resolve()).as_posix() if root is not None else path.as_posix()
+    except ValueError:
+        where = path.as_posix()
+    tag = hashlib.sha256(where.encode("utf-8")).hexdigest()[:10]
+    return f"{path.stem}-{tag}{path.suffix}"

@@ -172,3 +172,26 @@ def test_build_into_a_symlinked_dist(project, run, tmp_path):
         assert result.exit_code == 0, result.output
     assert (project / "dist").is_symlink() and (www / "site/en/brief/index.html").is_file()
     assert not [p.name for p in [*project.iterdir(), *www.parent.iterdir()] if "staging" in p.name or p.name.endswith(".old")]
+
+
+SQUARE = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10" fill="{}"/></svg>'
+
+
+def test_same_named_images_in_two_folders_stay_two_images(project, run):
+    import re
+
+    for folder, colour in (("a", "red"), ("b", "blue")):
+        (project / f"content/en/brief/{folder}").mkdir()
+        (project / f"content/en/brief/{folder}/pic.svg").write_text(SQUARE.format(colour), encoding="utf-8")
+    with open(project / "content/en/brief/recs.md", "a", encoding="utf-8") as fh:
+        fh.write("\n![Red square](a/pic.svg)\n\n![Blue square](b/pic.svg)\n")
+    names = []
+    for _ in range(2):
+        assert run(project, "build", "--no-pdf").exit_code == 0
+        page = (project / "dist/site/en/brief/index.html").read_text(encoding="utf-8")
+        srcs = dict((alt, src) for src, alt in re.findall(r'<img src="([^"]+)" alt="(\w+) square"', page))
+        assert set(srcs) == {"Red", "Blue"} and srcs["Red"] != srcs["Blue"]
+        for alt, colour in (("Red", "red"), ("Blue", "blue")):
+            assert f'fill="{colour}"' in (project / "dist/site/en/brief" / srcs[alt]).read_text(encoding="utf-8")
+        names.append(srcs)
+    assert names[0] == names[1]  # stable across builds
