@@ -20,6 +20,7 @@ from .errors import BuildError, ContentError, Location
 from .markdown import Pass, Style, parse, plain_text, render
 from .plurals import GERMANIC, CountError, whole_number
 from .pofile import PoFile
+from .webpolicy import POLICY
 
 
 # ----- views --------------------------------------------------------------------------------
@@ -262,6 +263,7 @@ def environment(project: Project, messages: PoFile | None) -> jinja2.Environment
         if not path.resolve().is_relative_to(root):
             raise BuildError(f"refusing to use {path.name}: it resolves to {path.resolve()}, outside the project "
                              "(a symlink leaving the project); copy the file into templates/ instead", Location(path))
+    POLICY.templates(project.templates_dir, (project.content_dir, project.templates_dir))  # as print's, for the web
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(project.templates_dir)),
         autoescape=jinja2.select_autoescape(("html", "svg", "xml"), default_for_string=True),
@@ -420,6 +422,7 @@ def document_view(project: Project, doc: Document, mode: str, env: jinja2.Enviro
         url=meta.record.get("url"),
     )
     view.citation = Markup(apa(view.csl, doc.locale, html=True))
+    POLICY.images([res.path for res in r.resources], (project.content_dir, project.templates_dir))
     return view, r
 
 
