@@ -11,7 +11,7 @@ import time
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from .config import Project, load_project
 from .errors import BriefgenError
@@ -161,68 +161,73 @@ def _content_type(path: Path) -> str:
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 
 
-def handler_class(preview: Preview, site: Path):
-    class Handler(BaseHTTPRequestHandler):
-        server_version = "briefgen-serve"
-        sys_version = ""
+class PreviewHandler(BaseHTTPRequestHandler):
+    """Answers for one Preview and its dist/site (a subclass made by handler_class sets both)."""
 
-        def log_message(self, format, *args):  # quiet: the terminal shows builds, not requests
-            pass
+    preview: Preview
+    site: Path
+    server_version = "briefgen-serve"
+    sys_version = ""
 
-        def _send(self, body: bytes, content_type: str, status=HTTPStatus.OK, headers=()):
-            self.send_response(status)
-            for name, value in [("Content-Type", content_type), ("Content-Length", str(len(body))),
-                                ("Cache-Control", "no-store"), ("X-Content-Type-Options", "nosniff"),
-                                ("Content-Security-Policy", CSP), ("Referrer-Policy", "no-referrer"),
-                                ("Cross-Origin-Resource-Policy", "same-origin"), *headers]:
-                self.send_header(name, value)
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(body)
+    def log_message(self, format, *args):  # quiet: the terminal shows builds, not requests
+        pass
 
-        def _refuse(self, status: HTTPStatus, why: str):
-            return self._send(f"{status.value} {status.phrase}: {why}\n".encode(), "text/plain; charset=utf-8", status)
+    def _send(self, body: bytes, content_type: str, status=HTTPStatus.OK, headers=()):
+        self.send_response(status)
+        for name, value in [("Content-Type", content_type), ("Content-Length", str(len(body))),
+                            ("Cache-Control", "no-store"), ("X-Content-Type-Options", "nosniff"),
+                            ("Content-Security-Policy", CSP), ("Referrer-Policy", "no-referrer"),
+                            ("Cross-Origin-Resource-Policy", "same-origin"), *headers]:
+            self.send_header(name, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
 
-        def _host_ok(self) -> bool:
-            """Only a Host naming the loopback address and port it listens on: a DNS-rebinding page
-            reaches this server under its own name and must read nothing (drafts, the error page)."""
-            hosts = self.headers.get_all("Host") or []
-            port = self.server.server_address[1]
-            return len(hosts) == 1 and hosts[0].strip().lower() in {f"{name}:{port}" for name in LOOPBACK_NAMES}
+    def _refuse(self, status: HTTPStatus, why: str):
+        return self._send(f"{status.value} {status.phrase}: {why}\n".encode(), "text/plain; charset=utf-8", status)
 
-        def do_GET(self):
-            if not self._host_ok():
-                return self._refuse(HTTPStatus.MISDIRECTED_REQUEST, "this preview answers only http://127.0.0.1:PORT/")
-            try:
-                path = request_path(self.path)
-            except BadRequest as exc:
-                return self._refuse(HTTPStatus.BAD_REQUEST, str(exc))
-            if path == "/__briefgen__/state":
-                return self._send(preview.state.encode(), "text/plain; charset=utf-8")
-            with preview.lock:
-                error = preview.error
-            if error is not None and (path.endswith("/") or path.endswith(".html")):
-                page = ERROR_PAGE.format(style=ERROR_STYLE, error=html.escape(error), reload=RELOAD)
-                return self._send(page.encode("utf-8"), "text/html; charset=utf-8", HTTPStatus.INTERNAL_SERVER_ERROR)
-            return self._file(path)
+    def _host_ok(self) -> bool:
+        """Only a Host naming the loopback address and port it listens on: a DNS-rebinding page
+        reaches this server under its own name and must read nothing (drafts, the error page)."""
+        hosts = self.headers.get_all("Host") or []
+        port = self.server.server_address[1]
+        return len(hosts) == 1 and hosts[0].strip().lower() in {f"{name}:{port}" for name in LOOPBACK_NAMES}
 
-        do_HEAD = do_GET
+    def do_GET(self):
+        if not self._host_ok():
+            return self._refuse(HTTPStatus.MISDIRECTED_REQUEST, "this preview answers only http://127.0.0.1:PORT/")
+        try:
+            path = request_path(self.path)
+        except BadRequest as exc:
+            return self._refuse(HTTPStatus.BAD_REQUEST, str(exc))
+        if path == "/__briefgen__/state":
+            return self._send(self.preview.state.encode(), "text/plain; charset=utf-8")
+        with self.preview.lock:
+            error = self.preview.error
+        if error is not None and (path.endswith("/") or path.endswith(".html")):
+            page = ERROR_PAGE.format(style=ERROR_STYLE, error=html.escape(error), reload=RELOAD)
+            return self._send(page.encode("utf-8"), "text/html; charset=utf-8", HTTPStatus.INTERNAL_SERVER_ERROR)
+        return self._file(path)
 
-        def _file(self, path: str):
-            target = site_file(site, path)
-            if target is None:
-                return self._refuse(HTTPStatus.NOT_FOUND, "no such page")
-            if target.name == "index.html" and not path.endswith("/") and not path.endswith("index.html"):
-                return self._send(b"", "text/plain", HTTPStatus.MOVED_PERMANENTLY, [("Location", path + "/")])
-            try:
-                body = target.read_bytes()
-            except OSError:
-                return self._refuse(HTTPStatus.NOT_FOUND, "no such page")
-            if target.suffix == ".html":
-                body = body.replace(b"</body>", RELOAD.encode() + b"</body>", 1)
-            return self._send(body, _content_type(target))
+    do_HEAD = do_GET
 
-    return Handler
+    def _file(self, path: str):
+        target = site_file(self.site, path)
+        if target is None:
+            return self._refuse(HTTPStatus.NOT_FOUND, "no such page")
+        if target.name == "index.html" and not path.endswith("/") and not path.endswith("index.html"):
+            return self._send(b"", "text/plain", HTTPStatus.MOVED_PERMANENTLY, [("Location", quote(path) + "/")])
+        try:
+            body = target.read_bytes()
+        except OSError:
+            return self._refuse(HTTPStatus.NOT_FOUND, "no such page")
+        if target.suffix == ".html":
+            body = body.replace(b"</body>", RELOAD.encode() + b"</body>", 1)
+        return self._send(body, _content_type(target))
+
+
+def handler_class(preview: Preview, site: Path) -> type[PreviewHandler]:
+    return type("Handler", (PreviewHandler,), {"preview": preview, "site": site})
 
 
 class PreviewServer(ThreadingHTTPServer):

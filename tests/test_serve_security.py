@@ -103,6 +103,11 @@ def test_directories_are_never_listed(served):
     assert status == 404 and b"a.woff2" not in body and b"Directory listing" not in body
     status, headers, _ = get(port, "/en/brief")
     assert status == 301 and headers["location"] == "/en/brief/"
+    (site / "café").mkdir()
+    (site / "café/index.html").write_bytes(PAGE)
+    status, headers, _ = get(port, "/caf%C3%A9")
+    assert status == 301 and headers["location"] == "/caf%C3%A9/"
+    assert get(port, headers["location"])[0] == 200
 
 
 @pytest.mark.parametrize("path", ["/%00/", "/%00", "/en/%00.html", "/%ff/", "/..%2f..%2fetc/passwd", "/../../etc/passwd",
