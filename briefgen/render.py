@@ -169,6 +169,7 @@ class TextRenderer:
     def _parse(self, text: Text, **kw):
         p = self._pass(text, **kw)
         tokens, env = parse(text.source, text.block, p)
+        POLICY.images([res.path for res in p.resources], p.allowed_roots)  # SVGs: no scripts, nothing from elsewhere
         self.resources.extend(p.resources)
         self.fallbacks += sum(1 for t in tokens if t.type == "inline" and t.meta.get("fallback"))
         return tokens, env
@@ -422,7 +423,6 @@ def document_view(project: Project, doc: Document, mode: str, env: jinja2.Enviro
         url=meta.record.get("url"),
     )
     view.citation = Markup(apa(view.csl, doc.locale, html=True))
-    POLICY.images([res.path for res in r.resources], (project.content_dir, project.templates_dir))
     return view, r
 
 

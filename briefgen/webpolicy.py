@@ -36,7 +36,8 @@ def _is_remote(url: str) -> bool:
 
 
 def check_local(url: str, base: Path, roots: tuple[Path, ...], where: Location, what: str) -> None:
-    """A reference in a project file: data:, a #fragment, or a file under one of the roots that exists."""
+    """A reference in a project file: data:, a #fragment, or a path under one of the roots (a missing
+    file there is the renderer's to report, as WeasyPrint does for the PDFs)."""
     url = url.strip()
     if not url or url.startswith("#") or url.lower().startswith("data:"):
         return
@@ -45,8 +46,6 @@ def check_local(url: str, base: Path, roots: tuple[Path, ...], where: Location, 
     path = (base / unquote(urlsplit(url).path)).resolve()
     if not any(path.is_relative_to(r.resolve()) for r in roots):
         raise _refuse(f"{what} '{url}' is outside the project (it resolves to {path})", where)
-    if not path.is_file():
-        raise BuildError(f"{what} '{url}' does not exist ({path}); add the file or fix the reference", where)
 
 
 def check_css(text: str, path: Path, roots: tuple[Path, ...], first_line: int = 1, base: Path | None = None) -> None:
