@@ -15,7 +15,7 @@ from . import __version__
 from .config import Project, build_time
 from .writer import write_bytes, write_text
 
-FORMAT = 1
+FORMAT = 2  # 2: several versions per PDF (1, one version, is read as well)
 
 
 def digest(*parts: bytes | str) -> str:
@@ -74,13 +74,33 @@ REASONS = {
     "version": "briefgen, Python or an installed library changed",
 }
 
+# Several versions of each PDF are kept (PDF/UA from `build` and PDF/A from `publish`, the text
+# before and after an edit), the least recently used going first beyond either bound.
+MAX_VERSIONS = 4  # per PDF
+MAX_BYTES = 256 * 2**20  # for the whole store; what the last build used always stays
+
+
+def _entry_ok(e) -> bool:
+    return (isinstance(e, dict) and isinstance(e.get("key"), str) and isinstance(e.get("parts"), dict)
+            and isinstance(e.get("sha256"), str))
+
 
 def _valid(entries) -> dict:
     """The well-formed entries of a manifest's table (rel -> entry); anything else is dropped."""
     if not isinstance(entries, dict):
         return {}
-    return {rel: e for rel, e in entries.items() if isinstance(rel, str) and isinstance(e, dict)
-            and isinstance(e.get("key"), str) and isinstance(e.get("parts"), dict) and isinstance(e.get("sha256"), str)}
+    return {rel: e for rel, e in entries.items() if isinstance(rel, str) and _entry_ok(e)}
+
+
+def _versions(table) -> dict[str, list[dict]]:
+    """rel -> its well-formed versions, most recently used first (format 1 kept one entry per PDF)."""
+    out = {}
+    for rel, versions in table.items() if isinstance(table, dict) else ():
+        versions = [versions] if isinstance(versions, dict) else versions
+        good = [e for e in versions if _entry_ok(e)] if isinstance(rel, str) and isinstance(versions, list) else []
+        if good:
+            out[rel] = good
+    return out
 
 
 class Cache:
@@ -92,7 +112,8 @@ class Cache:
         self.enabled = enabled
         self.note = ""
         self.outputs: dict = {}  # the PDFs of the last build: rel -> entry
-        self.kept: dict = {}  # every PDF the store still holds, from builds with PDFs: rel -> entry
+        self.kept: dict = {}  # every version the store holds: rel -> [entry, most recently used first]
+        self.generation = 0  # counts the builds that saved the manifest: an entry's "used" is the last one
         self.used: dict = {}
         self.last: dict = {}
         if enabled:
@@ -107,11 +128,16 @@ class Cache:
         except (OSError, ValueError):
             self.note = "cache manifest unreadable: ignored"
             return
-        if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("outputs"), dict):
+        if not isinstance(data, dict) or data.get("format") not in (1, FORMAT) or not isinstance(data.get("outputs"), dict):
             self.note = "cache from another briefgen format: ignored"
             return
         self.outputs = _valid(data["outputs"])
-        self.kept = {**_valid(data.get("kept")), **self.outputs}
+        self.kept = _versions(data.get("kept"))
+        for rel, entry in self.outputs.items():
+            if all(e["key"] != entry["key"] for e in self.kept.get(rel, [])):
+                self.kept[rel] = [entry, *self.kept.get(rel, [])]
+        generation = data.get("generation")
+        self.generation = generation if isinstance(generation, int) else 0
         self.last = data if isinstance(data.get("dist"), dict) else {}
 
     def lookup(self, rel: str, parts: dict) -> tuple[bytes | None, str]:
@@ -119,11 +145,13 @@ class Cache:
         key = digest(json.dumps(parts, sort_keys=True))
         if not self.enabled:
             return None, "rebuilt: cache disabled (--no-cache)"
-        entry = self.kept.get(rel)
-        if not isinstance(entry, dict) or not isinstance(entry.get("parts"), dict):
+        versions = self.kept.get(rel)
+        if not versions:
             return None, f"rebuilt: not in the cache ({self.note or 'first build'})"
-        if entry.get("key") != key:
-            changed = [REASONS.get(k, k) for k in parts if entry["parts"].get(k) != parts[k]]
+        entry = next((e for e in versions if e["key"] == key), None)
+        if entry is None:
+            latest = versions[0]["parts"]
+            changed = [REASONS.get(k, k) for k in parts if latest.get(k) != parts[k]]
             return None, "rebuilt: " + ("; ".join(changed) or "inputs changed")
         try:
             data = (self.dir / f"{key}.pdf").read_bytes()
@@ -131,15 +159,17 @@ class Cache:
             return None, "rebuilt: cached file missing"
         if hashlib.sha256(data).hexdigest() != entry.get("sha256"):
             return None, "rebuilt: cached file corrupt"
-        self.used[rel] = entry
-        return data, "reused: inputs unchanged"
+        self.used[rel] = {**entry, "size": len(data)}
+        if entry is versions[0]:
+            return data, "reused: inputs unchanged"
+        return data, "reused: inputs as in an earlier build (a cached version)"
 
     def store(self, rel: str, parts: dict, data: bytes) -> None:
         if not self.enabled:
             return
         key = digest(json.dumps(parts, sort_keys=True))
         write_bytes(self.dir / f"{key}.pdf", data)
-        self.used[rel] = {"key": key, "parts": parts, "sha256": hashlib.sha256(data).hexdigest()}
+        self.used[rel] = {"key": key, "parts": parts, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
 
     def unchanged(self, fingerprint: str, dist: Path) -> bool:
         """True when the inputs equal the last build's and dist/ is exactly as that build left it."""
@@ -156,16 +186,41 @@ class Cache:
     def warnings(self) -> list[str]:
         return list(self.last.get("warnings", []))
 
+    def _bounded(self, kept: dict) -> dict:
+        """At most MAX_VERSIONS per PDF and MAX_BYTES in all, the most recently used first; what
+        this build used always stays."""
+        ordered = sorted(((-e.get("used", 0), i, rel, e) for rel, versions in kept.items()
+                          for i, e in enumerate(versions[:MAX_VERSIONS])), key=lambda t: t[:3])
+        out, total = {}, 0
+        for _, _, rel, e in ordered:
+            size = e.get("size")
+            if not isinstance(size, int):
+                try:
+                    size = e["size"] = (self.dir / f"{e['key']}.pdf").stat().st_size
+                except OSError:
+                    continue  # its file is gone
+            if e.get("used") != self.generation and total + size > MAX_BYTES:
+                continue
+            total += size
+            out.setdefault(rel, []).append(e)
+        return out
+
     def save(self, fingerprint: str, dist: Path, warnings: list[str], pdf: bool = True) -> None:
-        """Remember the build's inputs. A build with PDFs keeps exactly the PDFs it used and drops
-        the rest; a build without (`--no-pdf`, `serve`) keeps what the store holds for the next."""
+        """Remember the build's inputs, and the PDFs it used as the most recent versions; a build
+        without PDFs (`--no-pdf`, `serve`) keeps what the store holds for the next."""
         if not self.enabled:
             return
-        kept = self.used if pdf else self.kept
-        keep = {e["key"] for e in kept.values()}
+        self.generation += 1
+        kept = {rel: list(versions) for rel, versions in self.kept.items()}
+        for rel, entry in self.used.items():
+            entry = {**entry, "used": self.generation}
+            kept[rel] = [entry, *(e for e in kept.get(rel, []) if e["key"] != entry["key"])]
+        kept = self._bounded(kept)
+        keep = {e["key"] for versions in kept.values() for e in versions}
         write_text(self.manifest_path, json.dumps(
-            {"format": FORMAT, "version": __version__, "outputs": self.used, "kept": kept, "inputs": fingerprint,
-             "dist": _dist_state(dist), "warnings": warnings}, indent=1, sort_keys=True))
+            {"format": FORMAT, "version": __version__, "generation": self.generation, "outputs": self.used,
+             "kept": kept, "inputs": fingerprint, "dist": _dist_state(dist), "warnings": warnings},
+            indent=1, sort_keys=True))
         for path in self.dir.glob("*.pdf"):
             if path.stem not in keep:
                 path.unlink(missing_ok=True)

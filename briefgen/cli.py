@@ -143,11 +143,9 @@ def check(ctx: Context, fmt, review, no_rendered):
     report = run_checks(project, rendered=not no_rendered, sources=sources)
     click.echo(report.json() if fmt == "json" else report.text())
     if review:
-        from .review import review_pages
-        from .writer import write_bytes
+        from .review import write_review_pages
 
-        for rel, data in review_pages(project, report, sources).items():
-            write_bytes(project.dist_dir / rel, data)
+        for rel in write_review_pages(project, report, sources):
             ctx.say(f"wrote dist/{rel}")
     sys.exit(report.exit_code)
 

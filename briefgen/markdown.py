@@ -8,12 +8,13 @@ translation is always parsed as inline Markdown inside the English block structu
 from __future__ import annotations
 
 import functools
+import hashlib
 import html
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -227,7 +228,19 @@ def _check_image(img: Token, tok: Token, p: Pass | None) -> None:
     if p.media_prefix is None:
         img.attrSet("src", path.as_uri())
     else:
-        img.attrSet("src", f"{p.media_prefix}{path.name}")
+        img.attrSet("src", p.media_prefix + quote(media_name(path, p.project_root)))
+
+
+def media_name(path: Path, root: Path | None) -> str:
+    """The web edition's file name for an image: its own name plus a short hash of where it lives in
+    the project, so a/pic.svg and b/pic.svg never share media/pic.svg, and the name stays the same
+    from build to build (and is the same wherever the project is checked out)."""
+    try:
+        where = path.relative_to(root.resolve()).as_posix() if root is not None else path.as_posix()
+    except ValueError:
+        where = path.as_posix()
+    tag = hashlib.sha256(where.encode("utf-8")).hexdigest()[:10]
+    return f"{path.stem}-{tag}{path.suffix}"
 
 
 @functools.cache

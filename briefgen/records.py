@@ -1,14 +1,11 @@
 """Repository records of a deposit: MODS, oai_dc, DataCite and the repository form's fields, made
-from the editions' metadata, and the MODS schema check (vendored XSD, offline)."""
+from the editions' metadata (their schema checks: briefgen.verify)."""
 from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from pathlib import Path
 
-from .errors import BuildError
 
-SCHEMAS = Path(__file__).with_name("deposit") / "schemas"
 MODS_NS = "http://www.loc.gov/mods/v3"
 XLINK_NS = "http://www.w3.org/1999/xlink"
 #: ISO 639-2/B codes (MODS, DataCite) of ISO 639-1 ones: standard data, not the project's
@@ -264,26 +261,3 @@ def record_markdown(fields: dict, citations: dict[str, str]) -> str:
     lines += ["", "## Suggested citation (APA)", ""]
     lines += [f"- {lang}: {text}" for lang, text in citations.items()]
     return "\n".join(lines) + "\n"
-
-
-def validate_mods(data: bytes) -> list[str]:
-    from lxml import etree
-
-    class Local(etree.Resolver):
-        MAP = {"http://www.loc.gov/mods/xml.xsd": "xml.xsd", "http://www.w3.org/2001/xml.xsd": "xml.xsd",
-               "http://www.loc.gov/standards/xlink/xlink.xsd": "xlink.xsd"}
-
-        def resolve(self, url, pubid, context):
-            name = self.MAP.get(url) or Path(url).name
-            path = SCHEMAS / name
-            if path.is_file():
-                return self.resolve_filename(str(path), context)
-            raise BuildError(f"schema {url} is not vendored under briefgen/deposit/schemas/")
-
-    parser = etree.XMLParser(no_network=True, resolve_entities=False)
-    parser.resolvers.add(Local())
-    schema = etree.XMLSchema(etree.parse(str(SCHEMAS / "mods-3-4.xsd"), parser))
-    doc = etree.fromstring(data, etree.XMLParser(no_network=True, resolve_entities=False))
-    if schema.validate(doc):
-        return []
-    return [f"mods.xml:{e.line}: {e.message}" for e in schema.error_log]

@@ -19,6 +19,7 @@ from .errors import BuildError, Location
 from .markdown import Pass, Style, parse, plain_text, render
 from .plurals import GERMANIC, CountError, whole_number
 from .pofile import PoFile
+from .webpolicy import POLICY
 from .views import (
     AuthorView, DocumentView, FigureView, FindingView, Heading, RecommendationView, SectionView, SourceView,
 )
@@ -52,6 +53,7 @@ class TextRenderer:
     def _parse(self, text: Text, **kw):
         p = self._pass(text, **kw)
         tokens, env = parse(text.source, text.block, p)
+        POLICY.images([res.path for res in p.resources], p.allowed_roots)  # SVGs: no scripts, nothing from elsewhere
         self.resources.extend(p.resources)
         self.fallbacks += sum(1 for t in tokens if t.type == "inline" and t.meta.get("fallback"))
         return tokens, env
@@ -146,6 +148,7 @@ def environment(project: Project, messages: PoFile | None) -> jinja2.Environment
         if not path.resolve().is_relative_to(root):
             raise BuildError(f"refusing to use {path.name}: it resolves to {path.resolve()}, outside the project "
                              "(a symlink leaving the project); copy the file into templates/ instead", Location(path))
+    POLICY.templates(project.templates_dir, (project.content_dir, project.templates_dir))  # as print's, for the web
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(project.templates_dir)),
         autoescape=jinja2.select_autoescape(("html", "svg", "xml"), default_for_string=True),

@@ -54,6 +54,7 @@ class Site:
     is ready), the 404 page, the sitemap and the index. Writes into `files` and `media`."""
 
     def __init__(self, project, editions, envs: dict, files: dict, media: dict, progress):
+        from .markdown import media_name
         from .render import document_view, language_name
         from .views import Alternate
 
@@ -65,7 +66,7 @@ class Site:
             progress(f"HTML {ed.lang}/{ed.doc.name}")
             view, renderer = document_view(project, ed.doc, "screen", envs[ed.lang])
             for res in renderer.resources:
-                media[f"site/{ed.lang}/{ed.doc.name}/media/{res.path.name}"] = res.path
+                media[f"site/{ed.lang}/{ed.doc.name}/media/{media_name(res.path, project.root)}"] = res.path
             view.canonical = base + f"{ed.lang}/{ed.doc.name}/"
             view.root_href = "../../"
             view.alternates = [Alternate(lang, language_name(lang), f"../../{lang}/{ed.doc.name}/", base + f"{lang}/{ed.doc.name}/")

@@ -223,3 +223,73 @@ def test_a_renderer_kept_across_builds_gives_clean_build_outputs_and_survives_a_
     result = run(clean, "build", "--no-cache")
     assert result.exit_code == 0, result.output
     assert contents(snapshot(proj)) == contents(snapshot(clean))
+
+
+def explained(result) -> dict:
+    return dict(line.split(": ", 1) for line in result.output.splitlines() if line.startswith("pdf/") and ": re" in line)
+
+
+def test_going_back_and_forth_renders_nothing_again(proj, run):
+    """Alternating PDF/UA and PDF/A builds (`build` and `publish`), or undoing an edit, reuse the
+    PDFs rendered before: the cache keeps several versions of each PDF."""
+    pyproject = proj / "pyproject.toml"
+    ua = pyproject.read_text(encoding="utf-8")
+    archival = ua.replace("site-url", 'pdf-variant = "pdf/a-3u"\nsite-url')
+    pyproject.write_text(archival, encoding="utf-8")
+    assert set(explained(run(proj, "build", "--explain")).values()) == {"rebuilt: the configuration or PDF variant changed"}
+    for text in (ua, archival, ua):
+        pyproject.write_text(text, encoding="utf-8")
+        said = explained(run(proj, "build", "--explain"))
+        assert len(said) == 2 and all(v.startswith("reused") for v in said.values()), said
+    edit(proj / "content/en/brief/recs.md", "Three steps", "Four steps")
+    assert "rebuilt" in explained(run(proj, "build", "--explain"))["pdf/sample_brief.pdf"]
+    edit(proj / "content/en/brief/recs.md", "Four steps", "Three steps")  # undone
+    said = explained(run(proj, "build", "--explain"))
+    assert all(v.startswith("reused") for v in said.values()), said
+    clean = proj.parent / "clean"
+    shutil.copytree(proj, clean, ignore=shutil.ignore_patterns("dist", ".briefgen-cache"))
+    assert run(clean, "build", "--no-cache").exit_code == 0
+    assert contents(snapshot(proj)) == contents(snapshot(clean))
+
+
+def test_the_cache_is_bounded_least_recently_used_out(proj, run, monkeypatch):
+    from briefgen import cache
+
+    monkeypatch.setattr(cache, "MAX_VERSIONS", 2)
+    recs = proj / "content/en/brief/recs.md"
+    original = recs.read_text(encoding="utf-8")
+    versions = {name: original.replace("Three steps", f"{name} steps") for name in ("Three", "Four", "Five")}
+
+    def build_with(name: str) -> str:
+        recs.write_text(versions[name], encoding="utf-8")
+        result = run(proj, "build", "--explain")
+        assert result.exit_code == 0, result.output
+        return explained(result)["pdf/sample_brief.pdf"]
+
+    assert build_with("Four").startswith("rebuilt")
+    assert build_with("Three").startswith("reused")  # Three is now the most recently used, Four the least
+    assert build_with("Five").startswith("rebuilt")  # a third version: Four goes
+    assert build_with("Three").startswith("reused")
+    assert build_with("Four").startswith("rebuilt")
+    english = [e for e in json.loads((proj / ".briefgen-cache/manifest.json").read_text())["kept"]["pdf/sample_brief.pdf"]]
+    assert len(english) == 2
+    stored = {p.stem for p in (proj / ".briefgen-cache/pdf").glob("*.pdf")}
+    kept = {e["key"] for versions in json.loads((proj / ".briefgen-cache/manifest.json").read_text())["kept"].values()
+            for e in versions}
+    assert stored == kept
+
+    monkeypatch.setattr(cache, "MAX_BYTES", 1)  # over budget: only what the last build used stays
+    build_with("Three")
+    assert len(list((proj / ".briefgen-cache/pdf").glob("*.pdf"))) == 2
+
+
+def test_a_cache_of_the_one_version_format_is_still_used(proj, run):
+    path = proj / ".briefgen-cache/manifest.json"
+    manifest = json.loads(path.read_text())
+    manifest["format"] = 1
+    manifest["kept"] = {rel: versions[0] for rel, versions in manifest["kept"].items()}
+    manifest.pop("generation")
+    path.write_text(json.dumps(manifest))
+    shutil.rmtree(proj / "dist")
+    said = explained(run(proj, "build", "--explain"))
+    assert len(said) == 2 and all(v.startswith("reused") for v in said.values()), said

@@ -112,6 +112,53 @@ def test_verify_catches_tampering_and_inconsistent_metadata(published, run, tmp_
     assert "financial_inclusion_mexico_spanish.pdf: metadata says" in result.output
 
 
+def damaged_copy(published, tmp_path, rel: str, data: bytes | None, rehash: bool = True) -> Path:
+    """A copy of the deposit with one file replaced (or removed), its manifests re-hashed to match."""
+    bag_dir = tmp_path / "bag"
+    shutil.copytree(published / "dist/deposit" / SLUG, bag_dir)
+    if data is None:
+        (bag_dir / rel).unlink()
+    else:
+        (bag_dir / rel).write_bytes(data)
+    if rehash:
+        bagit.Bag(str(bag_dir)).save(manifests=True)
+    return bag_dir
+
+
+@pytest.mark.parametrize("rel, data, expected", [
+    ("data/financial_inclusion_mexico_spanish.pdf", b"garbage, not a PDF", "financial_inclusion_mexico_spanish.pdf: "),
+    ("data/financial_inclusion_mexico.pdf", b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n",
+     "financial_inclusion_mexico.pdf: "),
+    ("data/metadata/mods.xml", b"<mods", "mods.xml: "),
+    ("data/metadata/record.json", b"[1, 2]", "record.json: "),
+    ("data/metadata/record.json", b'{"files": [{"name": 3}], "pages": 1}', "record.json: "),
+    ("data/metadata/datacite.json", b"{", "datacite.json: "),
+    ("data/metadata/datacite.xml", b"\xff\xfe\x00", "datacite.xml"),
+])
+def test_verify_reports_an_unreadable_file_as_a_problem(published, run, tmp_path, rel, data, expected):
+    bag_dir = damaged_copy(published, tmp_path, rel, data)
+    result = run(published, "publish", "--verify", str(bag_dir))
+    assert result.exit_code == 1, result.output
+    assert f"{bag_dir}: error: " in result.output and expected in result.output, result.output
+    assert "internal error" not in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("rel", ["manifest-sha512.txt", "manifest-sha256.txt", "tagmanifest-sha512.txt",
+                                 "tagmanifest-sha256.txt", "bag-info.txt", "bagit.txt"])
+def test_verify_requires_every_manifest(published, run, tmp_path, rel):
+    bag_dir = damaged_copy(published, tmp_path, rel, None, rehash=False)
+    result = run(published, "publish", "--verify", str(bag_dir))
+    assert result.exit_code == 1, result.output
+    assert f"{bag_dir}: error: " in result.output and rel in result.output, result.output
+
+
+def test_verify_reports_a_garbage_manifest(published, run, tmp_path):
+    bag_dir = damaged_copy(published, tmp_path, "manifest-sha512.txt", b"\xff\xfe nonsense\n\x00\n", rehash=False)
+    result = run(published, "publish", "--verify", str(bag_dir))
+    assert result.exit_code == 1 and f"{bag_dir}: error: " in result.output, result.output
+    assert "internal error" not in result.output
+
+
 def test_ordinary_build_keeps_the_deposit(published, run, tmp_path):
     root = tmp_path / "p"
     shutil.copytree(published, root)
