@@ -154,7 +154,6 @@ def test_build_and_review_write_ordinary_modes(project, run, mask):
     with umask(mask):
         result = run(project, "build", "--no-pdf")
         assert result.exit_code == 0, result.output
-        shutil.rmtree(project / "dist/review")  # written anew by check --review
         result = run(project, "check", "--review", "--no-rendered")
         assert result.exit_code in (0, 1), result.output
     got = modes(project / "dist")
