@@ -6,16 +6,20 @@ import functools
 import datetime as _dt
 import difflib
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from .config import Project
-from .content import Document, Library
 from .errors import CatalogError, Location
-from .markdown import Translation
 from .pofile import Entry, PoFile, format_po, read_po
-from .segments import units
+from .powrap import format_body, format_header
 from .writer import write_text
+
+if TYPE_CHECKING:
+    from .content import Document, Library
 
 DOMAINS = ("content", "messages")
 HEADER_KEYS = (
@@ -65,6 +69,8 @@ def _relative(root: Path, path: str) -> str:
 
 def content_entries(project: Project, library: Library, documents: list[Document]) -> list[Entry]:
     """One entry per distinct (context, msgid), with every reference and place it appears."""
+    from .segments import units  # here: `update` needs neither Markdown nor YAML (50 ms of imports)
+
     by_key: dict = {}
     order = []
     all_units = units(library)
@@ -164,32 +170,37 @@ def _extract_messages(project: Project) -> list[Entry]:
     return order
 
 
-def build_template(project: Project, domain: str, entries: list[Entry]) -> PoFile:
-    """A POT whose creation date only moves when its messages change."""
-    path = project.pot_path(domain)
-    fresh = PoFile(_pot_header(domain, "DATE"), entries, path)
-    date = _now(project)
-    if path.exists() and not os.environ.get("SOURCE_DATE_EPOCH"):
+def template_text(project: Project, domain: str, entries: list[Entry]) -> str:
+    """The POT file's text, formatted once; its creation date only moves when its bytes would."""
+    body = format_body(entries)
+    if not os.environ.get("SOURCE_DATE_EPOCH"):
         try:
-            old = read_po(path)
-        except CatalogError:
-            old = None
-        if old is not None:
-            old_date = old.header_fields().get("POT-Creation-Date", "")
-            probe = PoFile(_pot_header(domain, old_date), entries, path)
-            if format_po(probe) == format_po(old):
-                date = old_date
-    fresh.header = _pot_header(domain, date)
-    return fresh
+            old = project.pot_path(domain).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            old = ""
+        found = re.search(r'^"POT-Creation-Date: ([^"\\]*)\\n"$', old, re.M)
+        if found:
+            text = format_header(_pot_header(domain, found.group(1))) + body
+            if text == old:
+                return text
+    return format_header(_pot_header(domain, _now(project))) + body
 
 
 def extract(project: Project, library: Library, documents: list[Document]) -> list[Path]:
-    """Write locales/content.pot and locales/messages.pot; returns the files that changed."""
-    templates = {
-        "content": build_template(project, "content", content_entries(project, library, documents)),
-        "messages": build_template(project, "messages", message_entries(project)),
-    }
-    return [p for p in (write_text(project.pot_path(d), format_po(t)) for d, t in templates.items()) if p]
+    """Write locales/content.pot and locales/messages.pot; returns the POT files that changed,
+    relative to the project."""
+    found = {"content": content_entries(project, library, documents), "messages": message_entries(project)}
+    changed = []
+    for domain, entries in found.items():
+        path = project.pot_path(domain)
+        if write_text(path, template_text(project, domain, entries)):
+            changed.append(_project_path(project, path))
+    return changed
+
+
+def _project_path(project: Project, path: Path) -> Path:
+    """A path as messages show it: relative to the project, where it is inside it."""
+    return Path(_rel(project, path))
 
 
 def _po_header(lang: str, pot: PoFile) -> Entry:
@@ -306,7 +317,8 @@ def _closest(entry: Entry, candidates: list[Entry]) -> Entry | None:
 
 
 def update(project: Project) -> list[Path]:
-    """Merge both POTs into every target language's PO files; returns the files that changed."""
+    """Merge both POT files into every target language's catalogs; returns the catalogs that
+    changed, relative to the project."""
     changed = []
     for domain in DOMAINS:
         pot_path = project.pot_path(domain)
@@ -314,10 +326,8 @@ def update(project: Project) -> list[Path]:
         for lang in project.target_languages:
             path = project.po_path(lang, domain)
             old = read_inside(project, path) if path.exists() else None  # a broken PO stops here, before any write
-            merged = merge(old, pot, lang)
-            written = write_text(path, format_po(merged))
-            if written:
-                changed.append(written)
+            if write_text(path, format_po(merge(old, pot, lang))):
+                changed.append(_project_path(project, path))
     return changed
 
 
@@ -345,6 +355,8 @@ def read_inside(project: Project, path: Path) -> PoFile:
 
 def translations(po: PoFile | None) -> dict:
     """(msgctxt, msgid) -> Translation for every usable (translated, non-fuzzy) entry."""
+    from .markdown import Translation
+
     out = {}
     if po is None:
         return out
