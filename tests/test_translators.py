@@ -2,7 +2,16 @@
 files look to the other people and programs on the machine."""
 from __future__ import annotations
 
+import os
+import re
+import signal
+import stat
+import subprocess
+import sys
+import time
 from pathlib import Path
+
+import pytest
 
 from briefgen.pofile import read_po
 
@@ -52,3 +61,99 @@ def test_the_pot_creation_date_moves_only_with_the_messages(project, run, monkey
     po = read_po(project / "locales/es/LC_MESSAGES/content.po")
     assert po.header_fields()["POT-Creation-Date"] == pot.header_fields()["POT-Creation-Date"]
     assert "Three steps are needed, in this exact order." in {e.msgid for e in po.active()}
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.fixture(params=[0o022, 0o077], ids=["umask022", "umask077"])
+def umask(request):
+    old = os.umask(request.param)
+    yield request.param
+    os.umask(old)
+
+
+def test_files_get_the_mode_an_ordinary_write_gives(project, run, umask):
+    assert run(project, "extract").exit_code == 0 and run(project, "update").exit_code == 0
+    po, pot = project / "locales/es/LC_MESSAGES/content.po", project / "locales/content.pot"
+    assert _mode(po) == _mode(pot) == 0o666 & ~umask  # new files
+    po.chmod(0o664)
+    pot.chmod(0o664)
+    recs = project / "content/en/brief/recs.md"
+    recs.write_text(recs.read_text(encoding="utf-8") + "\nOne more step.\n", encoding="utf-8")
+    assert run(project, "extract").exit_code == 0 and run(project, "update").exit_code == 0
+    assert "One more step." in po.read_text(encoding="utf-8")
+    assert _mode(po) == _mode(pot) == 0o664  # rewritten, mode kept
+    run(project, "check", "--review", "--no-rendered")
+    assert _mode(project / "dist/review/es.html") == 0o666 & ~umask
+
+
+def _update_killed_at_fsync(root: Path) -> int:
+    """Run `briefgen update` in a process that is SIGKILLed once a new catalog's bytes are in its
+    temporary file, before the rename."""
+    code = ("import os, signal, sys\n"
+            "os.fsync = lambda fd: os.kill(os.getpid(), signal.SIGKILL)\n"
+            "from briefgen.cli import main\n"
+            "main(['--project', sys.argv[1], '-q', 'update'])\n")
+    return subprocess.run([sys.executable, "-c", code, str(root)]).returncode
+
+
+def _temporary_files(root: Path) -> list[str]:
+    return sorted(p.name for p in (root / "locales").rglob(".*.tmp"))
+
+
+def test_a_killed_update_leaves_the_old_catalog_and_the_next_run_clears_its_temporary_file(project, run):
+    assert run(project, "extract").exit_code == 0 and run(project, "update").exit_code == 0
+    po = project / "locales/es/LC_MESSAGES/content.po"
+    old = po.read_bytes()
+    recs = project / "content/en/brief/recs.md"
+    recs.write_text(recs.read_text(encoding="utf-8") + "\nOne more step.\n", encoding="utf-8")
+    assert run(project, "extract").exit_code == 0
+    assert _update_killed_at_fsync(project) == -signal.SIGKILL
+    assert po.read_bytes() == old
+    assert re.fullmatch(r"\.content\.po\.\d+\.[0-9a-f]{8}\.tmp", " ".join(_temporary_files(project)))
+    # a temporary file of a live process, and one of another name, are not the stale ones
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        busy = po.with_name(f".content.po.{sleeper.pid}.0123abcd.tmp")
+        busy.write_bytes(b"being written")
+        other = po.with_name(".content.po.notes.tmp")
+        other.write_bytes(b"someone's")
+        assert run(project, "update").exit_code == 0
+        assert _temporary_files(project) == sorted([busy.name, other.name])
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    assert "One more step." in po.read_text(encoding="utf-8")
+
+
+def test_a_catalog_killed_at_any_moment_holds_the_old_or_the_new_bytes(project, run):
+    assert run(project, "extract").exit_code == 0 and run(project, "update").exit_code == 0
+    po = project / "locales/es/LC_MESSAGES/content.po"
+    old = po.read_bytes()
+    recs = project / "content/en/brief/recs.md"
+    recs.write_text(recs.read_text(encoding="utf-8") + "\nOne more step.\n", encoding="utf-8")
+    assert run(project, "extract").exit_code == 0
+    for delay in (0.05, 0.15, 0.25, 0.4, 0.6):
+        po.write_bytes(old)
+        proc = subprocess.Popen([sys.executable, "-m", "briefgen.cli", "--project", str(project), "-q", "update"])
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        now = po.read_bytes()
+        assert now == old or b"One more step." in now
+        read_po(po)  # whole, whichever it is
+    assert run(project, "update").exit_code == 0
+    assert _temporary_files(project) == []
+
+
+def test_leftovers_of_older_briefgen_writes_are_removed_once_they_are_old(tmp_path):
+    from briefgen.writer import write_bytes
+
+    stale, recent = tmp_path / ".x.po.ab_cd123.tmp", tmp_path / ".x.po.zz_yy987.tmp"  # tempfile.mkstemp's names
+    stale.write_bytes(b"killed last week")
+    os.utime(stale, (time.time() - 7 * 86400,) * 2)
+    recent.write_bytes(b"maybe still being written")
+    assert write_bytes(tmp_path / "x.po", b"new") == tmp_path / "x.po"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [recent.name, "x.po"]
