@@ -184,6 +184,16 @@ class Fields:
             raise ContentError(f"'{key}' in {self.what} is empty; write the text or remove the key", loc)
         return Text(value.strip() if not block else value, loc, block=block, where=where)
 
+    def msgctxt(self) -> str | None:
+        """The gettext context (`msgctxt`) of these texts: it tells apart equal English texts
+        that translate differently; their catalog entries carry it."""
+        if not self.has("msgctxt"):
+            return None
+        value = self.plain("msgctxt")
+        if not value.strip() or any(c in value for c in "\n\x04"):
+            raise ContentError("'msgctxt' must be a short text on one line, e.g. 'chart label'", self.where("msgctxt"))
+        return value
+
     def plain(self, key, pattern: re.Pattern | None = None, hint: str = "") -> str:
         value = self._typed(key, str, "a string")
         if pattern is not None and not pattern.match(value):
@@ -281,6 +291,9 @@ def load_library(project: Project) -> Library:
             findings[fid] = Finding(
                 fid, f.text("title", f"{where} › title"), f.text("body", f"{where} › body", block=True), srcs, item.location
             )
+            context = f.msgctxt()
+            for text in (findings[fid].title, findings[fid].body, *(src.text for src in srcs)):
+                text.context = context
 
     path = base / "recommendations.yaml"
     if path.exists():
@@ -454,8 +467,8 @@ def _record(data, where: Location) -> dict:
 
 def _load_section(project: Project, path: Path, name: str, label: str) -> Section:
     fm = split_front_matter(read_text(path, project.root), path)
-    Fields(fm.data, f"front matter of {path.name}", Location(path, 1), (), ("notes", "msgctxt"))
-    body = Text(fm.body, Location(path, fm.body_line), block=True, where=f"{label} › {name}")
+    f = Fields(fm.data, f"front matter of {path.name}", Location(path, 1), (), ("notes", "msgctxt"))
+    body = Text(fm.body, Location(path, fm.body_line), block=True, where=f"{label} › {name}", context=f.msgctxt())
     if not re.search(r"^# \S", fm.body, re.M):
         raise ContentError(
             "a section must start with a level-1 heading ('# Title'); add one as the first line",

@@ -157,3 +157,33 @@ def test_leftovers_of_older_briefgen_writes_are_removed_once_they_are_old(tmp_pa
     recent.write_bytes(b"maybe still being written")
     assert write_bytes(tmp_path / "x.po", b"new") == tmp_path / "x.po"
     assert sorted(p.name for p in tmp_path.iterdir()) == [recent.name, "x.po"]
+
+
+def test_a_msgctxt_in_the_content_reaches_the_catalog_and_the_translation(project, run):
+    from briefgen.pofile import format_po
+    from conftest import es, translate_all
+    from htmltree import parse_html
+
+    findings = project / "content/en/findings.yaml"  # a finding titled as the figure is, meant otherwise
+    findings.write_text(findings.read_text(encoding="utf-8").replace(
+        "    title: Half of adults hold an account\n", "    msgctxt: finding\n    title: Account ownership\n"), encoding="utf-8")
+    recs = project / "content/en/brief/recs.md"
+    recs.write_text("---\nmsgctxt: closing section\n---\n" + recs.read_text(encoding="utf-8"), encoding="utf-8")
+    assert run(project, "extract").exit_code == 0 and run(project, "update").exit_code == 0
+    keys = {(e.msgctxt, e.msgid) for e in read_po(project / "locales/content.pot").entries}
+    assert {(None, "Account ownership"), ("finding", "Account ownership"),
+            ("closing section", "Recommendations"), ("closing section", "Three steps are needed, in this order."),
+            ("finding", "CNBV and INEGI, *ENIF 2021*")} <= keys
+    po_path = project / "locales/es/LC_MESSAGES/content.po"
+    translate_all(po_path, es)
+    po = read_po(po_path)
+    po.index()[("finding", "Account ownership")].msgstr = "Tenencia de cuentas"
+    po.index()[(None, "Account ownership")].msgstr = "Titularidad de cuentas"
+    po_path.write_text(format_po(po), encoding="utf-8")
+    translate_all(project / "locales/es/LC_MESSAGES/messages.po", es)
+    result = run(project, "build", "--no-pdf", "--strict")
+    assert result.exit_code == 0, result.output
+    page = (project / "dist/site/es/brief/index.html").read_text(encoding="utf-8")
+    assert "Tenencia de cuentas" in page and "Titularidad de cuentas" in page
+    assert "ES Three steps are needed, in this order." in page
+    assert run(project, "check", "--no-rendered").exit_code == 0
