@@ -254,10 +254,11 @@ def merge(old: PoFile | None, pot: PoFile, lang: str) -> PoFile:
             entry.set_fuzzy(True)
             entry.previous_msgid = match.msgid
             entry.previous_msgctxt = match.msgctxt
+            entry.previous_msgid_plural = match.msgid_plural
     for key, e in list(old_active.items()) + list(old_obsolete.items()):
         if key in used:
             continue
-        gone = copy.deepcopy(e)
+        gone = e.copy()
         gone.obsolete = True
         gone.references = []
         if not (gone.msgstr or any(gone.msgstr_plural.values())):
@@ -284,9 +285,9 @@ def _fit_forms(entry: Entry, nplurals: int) -> None:
 
 
 def _from_template(t: Entry) -> Entry:
-    e = copy.deepcopy(t)
+    e = t.copy()
     e.flags = [f for f in t.flags if f != "fuzzy"]
-    e.previous_msgid = e.previous_msgctxt = None
+    e.previous_msgid = e.previous_msgctxt = e.previous_msgid_plural = None
     return e
 
 
@@ -299,6 +300,7 @@ def _carry(entry: Entry, prior: Entry, keep_previous: bool) -> None:
         entry.set_fuzzy(True)
         if keep_previous:
             entry.previous_msgid, entry.previous_msgctxt = prior.previous_msgid, prior.previous_msgctxt
+            entry.previous_msgid_plural = prior.previous_msgid_plural
 
 
 def _closest(entry: Entry, candidates: list[Entry]) -> Entry | None:

@@ -6,6 +6,7 @@ its own small reader/writer; every field a translator or a tool may set survives
 """
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,6 +53,15 @@ class Entry:
         if self.msgid_plural is not None:
             return not self.fuzzy and all(self.msgstr_plural.get(i) for i in range(nplurals))
         return self.translated
+
+    def copy(self) -> Entry:
+        """A copy whose lists and forms can change without changing this entry (what deepcopy
+        gives, for the fields entries hold, at a twentieth of its cost: a merge copies each)."""
+        twin = copy.copy(self)
+        for name in ("translator_comments", "extracted_comments", "references", "flags"):
+            setattr(twin, name, list(getattr(self, name)))
+        twin.msgstr_plural = dict(self.msgstr_plural)
+        return twin
 
     def set_fuzzy(self, on: bool) -> None:
         if on and "fuzzy" not in self.flags:

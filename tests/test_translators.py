@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import stat
 import subprocess
@@ -187,3 +188,35 @@ def test_a_msgctxt_in_the_content_reaches_the_catalog_and_the_translation(projec
     assert "Tenencia de cuentas" in page and "Titularidad de cuentas" in page
     assert "ES Three steps are needed, in this order." in page
     assert run(project, "check", "--no-rendered").exit_code == 0
+
+
+PLURAL_PO = '''msgid ""
+msgstr ""
+"Content-Type: text/plain; charset=UTF-8\\n"
+"Plural-Forms: nplurals=2; plural=(n != 1);\\n"
+
+#, python-format
+msgid "%(n)s finding"
+msgid_plural "%(n)s findings"
+msgstr[0] "%(n)s hallazgo"
+msgstr[1] "%(n)s hallazgos"
+'''
+
+
+def test_a_changed_plural_keeps_its_previous_msgid_plural_as_msgmerge_does(tmp_path):
+    from briefgen.catalog import merge
+    from briefgen.pofile import format_po
+
+    (tmp_path / "old.po").write_text(PLURAL_PO, encoding="utf-8")
+    pot = re.sub(r'(msgstr\[\d\]) ".*"', r'\1 ""', PLURAL_PO.replace("%(n)s find", "%(n)s key find"))
+    (tmp_path / "new.pot").write_text(pot, encoding="utf-8")
+    old, template = read_po(tmp_path / "old.po"), read_po(tmp_path / "new.pot")
+    merged = format_po(merge(old, template, "es"))
+    assert format_po(template) == pot and format_po(old) == PLURAL_PO  # the merge copied what it changed
+    assert '#| msgid "%(n)s finding"\n#| msgid_plural "%(n)s findings"\nmsgid "%(n)s key finding"\n' in merged
+    (tmp_path / "merged.po").write_text(merged, encoding="utf-8")
+    assert format_po(read_po(tmp_path / "merged.po")) == merged  # read back whole
+    if shutil.which("msgmerge"):
+        gettext = subprocess.run(["msgmerge", "-q", "--previous", str(tmp_path / "old.po"), str(tmp_path / "new.pot")],
+                                 capture_output=True, text=True, check=True).stdout
+        assert gettext == merged
