@@ -6,7 +6,6 @@ its own small reader/writer; every field a translator or a tool may set survives
 """
 from __future__ import annotations
 
-import copy
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,7 +56,8 @@ class Entry:
     def copy(self) -> Entry:
         """A copy whose lists and forms can change without changing this entry (what deepcopy
         gives, for the fields entries hold, at a twentieth of its cost: a merge copies each)."""
-        twin = copy.copy(self)
+        twin = object.__new__(Entry)
+        twin.__dict__.update(self.__dict__)
         for name in ("translator_comments", "extracted_comments", "references", "flags"):
             setattr(twin, name, list(getattr(self, name)))
         twin.msgstr_plural = dict(self.msgstr_plural)
@@ -141,10 +141,11 @@ class PoFile:
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\", "a": "\a", "b": "\b", "f": "\f", "v": "\v"}
 
 
-def _unquote(s: str, loc: Location) -> str:
+def _unquote(s: str, where) -> str:
+    """The text of a quoted PO string; `where()` gives the Location an error names."""
     s = s.strip()
     if len(s) < 2 or s[0] != '"' or s[-1] != '"':
-        raise CatalogError(f"expected a quoted string, got {s[:40]!r}; strings must be in double quotes", loc)
+        raise CatalogError(f"expected a quoted string, got {s[:40]!r}; strings must be in double quotes", where())
     body = s[1:-1]
     if "\\" not in body and '"' not in body:
         return body  # the common case: nothing escaped
@@ -154,14 +155,14 @@ def _unquote(s: str, loc: Location) -> str:
         c = body[i]
         if c == "\\":
             if i + 1 >= len(body):
-                raise CatalogError("string ends with a lone backslash; write \\\\ for a backslash", loc)
+                raise CatalogError("string ends with a lone backslash; write \\\\ for a backslash", where())
             n = body[i + 1]
             if n not in _ESCAPES:
-                raise CatalogError(f"unknown escape sequence '\\{n}'; write \\\\ for a backslash", loc)
+                raise CatalogError(f"unknown escape sequence '\\{n}'; write \\\\ for a backslash", where())
             out.append(_ESCAPES[n])
             i += 2
         elif c == '"':
-            raise CatalogError('unescaped double quote inside a string; write \\" instead', loc)
+            raise CatalogError('unescaped double quote inside a string; write \\" instead', where())
         else:
             out.append(c)
             i += 1
@@ -184,6 +185,10 @@ class _Parser:
         self.target: tuple | None = None  # (field, plural index) a string continuation line extends
         self.previous: str | None = None  # the previous-msgid field a `#| "..."` line extends
         self.seen: dict = {}
+        self.number = 0  # the line being read
+
+    def loc(self) -> Location:
+        return Location(self.path, self.number)
 
     @staticmethod
     def _fresh() -> dict:
@@ -191,7 +196,7 @@ class _Parser:
                 "previous_msgctxt": None, "previous_msgid": None, "previous_msgid_plural": None}
 
     def feed(self, raw: str, number: int) -> None:
-        loc = Location(self.path, number)
+        self.number = number
         line = raw.strip()
         obsolete = line.startswith("#~")
         if obsolete:
@@ -201,13 +206,13 @@ class _Parser:
         if not line:
             return
         if line.startswith("#"):
-            self.comment(line, raw, loc)
+            self.comment(line, raw)
         elif line.startswith('"'):
-            self.continuation(line, loc)
+            self.continuation(line)
         else:
-            self.keyword(line, raw, obsolete, number, loc)
+            self.keyword(line, raw, obsolete, number)
 
-    def comment(self, line: str, raw: str, loc: Location) -> None:
+    def comment(self, line: str, raw: str) -> None:
         if self.cur is not None and self.cur.msgstr is not None:
             self.finish()
         kind = line[1:2]
@@ -219,45 +224,45 @@ class _Parser:
         elif kind == ",":
             self.comments["flags"].extend(f.strip() for f in rest.split(",") if f.strip())
         elif kind == "|":
-            self.previous_line(rest, raw, loc)
+            self.previous_line(rest, raw)
         else:
             self.comments["translator_comments"].append(line[2:] if line[1:2] == " " else line[1:])
 
-    def previous_line(self, rest: str, raw: str, loc: Location) -> None:
+    def previous_line(self, rest: str, raw: str) -> None:
         m = _PREVIOUS.match(rest)
         if m:
             self.previous = _PREVIOUS_FIELDS[m.group(1)]
-            self.comments[self.previous] = _unquote(m.group(2), loc)
+            self.comments[self.previous] = _unquote(m.group(2), self.loc)
         elif rest.startswith('"') and self.previous:
-            self.comments[self.previous] += _unquote(rest, loc)
+            self.comments[self.previous] += _unquote(rest, self.loc)
         else:
-            raise CatalogError(f"cannot read previous-msgid line {raw.strip()[:40]!r}", loc)
+            raise CatalogError(f"cannot read previous-msgid line {raw.strip()[:40]!r}", self.loc())
 
-    def continuation(self, line: str, loc: Location) -> None:
+    def continuation(self, line: str) -> None:
         if self.target is None or self.cur is None:
-            raise CatalogError("a string continuation line outside any entry; remove it or add msgid/msgstr", loc)
-        value = _unquote(line, loc)
+            raise CatalogError("a string continuation line outside any entry; remove it or add msgid/msgstr", self.loc())
+        value = _unquote(line, self.loc)
         name, idx = self.target
         if name == "msgstr_plural":
             self.cur.msgstr_plural[idx] += value
         else:
             setattr(self.cur, name, getattr(self.cur, name) + value)
 
-    def keyword(self, line: str, raw: str, obsolete: bool, number: int, loc: Location) -> None:
+    def keyword(self, line: str, raw: str, obsolete: bool, number: int) -> None:
         m = _KEYWORD.match(line)
         if not m:
             raise CatalogError(f"unknown or misformatted keyword in {raw.strip()[:40]!r}; "
-                               "expected msgctxt, msgid, msgid_plural or msgstr", loc)
-        keyword, idx, value = m.group(1), m.group(2), _unquote(m.group(3), loc)
+                               "expected msgctxt, msgid, msgid_plural or msgstr", self.loc())
+        keyword, idx, value = m.group(1), m.group(2), _unquote(m.group(3), self.loc)
         if keyword in ("msgctxt", "msgid"):
             self.start(keyword, value, obsolete, number)
         elif keyword == "msgid_plural":
             if self.cur is None or self.cur.msgid is None:
-                raise CatalogError("msgid_plural without a msgid before it", loc)
+                raise CatalogError("msgid_plural without a msgid before it", self.loc())
             self.cur.msgid_plural = value
             self.target = ("msgid_plural", None)
         else:
-            self.msgstr(idx, value, loc)
+            self.msgstr(idx, value)
 
     def start(self, keyword: str, value: str, obsolete: bool, number: int) -> None:
         """A msgctxt or msgid line: it begins an entry, or continues one that has no msgid yet."""
@@ -276,19 +281,19 @@ class _Parser:
             self.cur.msgid, self.cur.line = value, number
         self.target = (keyword, None)
 
-    def msgstr(self, idx: str | None, value: str, loc: Location) -> None:
+    def msgstr(self, idx: str | None, value: str) -> None:
         cur = self.cur
         if cur is None or cur.msgid is None:
-            raise CatalogError("msgstr without a msgid before it; add the msgid line", loc)
+            raise CatalogError("msgstr without a msgid before it; add the msgid line", self.loc())
         if idx is not None:
             if cur.msgid_plural is None:
-                raise CatalogError("msgstr[N] in an entry without msgid_plural", loc)
+                raise CatalogError("msgstr[N] in an entry without msgid_plural", self.loc())
             cur.msgstr_plural[int(idx)] = value
             cur.msgstr = ""
             self.target = ("msgstr_plural", int(idx))
         else:
             if cur.msgid_plural is not None:
-                raise CatalogError("an entry with msgid_plural needs msgstr[0], msgstr[1], ...", loc)
+                raise CatalogError("an entry with msgid_plural needs msgstr[0], msgstr[1], ...", self.loc())
             cur.msgstr = value
             self.target = ("msgstr", None)
 
