@@ -7,8 +7,9 @@ Everything runs on a copy of this repository's project in a temporary folder; no
 written. Figures: the floor (bare WeasyPrint rendering the same final print HTML serially in one
 process), a cold full build, no-op / one-msgstr / one-English-paragraph rebuilds (one-shot, in
 and in `briefgen serve`), `check` on a
-generated 10,000-unit catalog, peak RSS of a full build, and cost per page for 2, 8 and 32
-documents x 3 languages.
+generated 10,000-unit catalog, `extract` + `update` on this project and on the 10,000-unit one
+(nothing changed, 1% of the English changed) beside GNU msgmerge, peak RSS of a full build, and
+cost per page for 2, 8 and 32 documents x 3 languages.
 """
 from __future__ import annotations
 
@@ -244,6 +245,68 @@ def check_10k(repeats: int) -> tuple[float, int]:
     return median(samples), units
 
 
+def change_english(root: Path, fraction: float) -> int:
+    """Change `fraction` of the English units (at least one): toggle "Indeed, " before the first
+    line of that many paragraphs spread over the sections; each call is a real edit."""
+    from briefgen.pofile import read_po
+
+    lines = [(path, i) for path in sorted((root / "content/en").rglob("*.md"))
+             for i, line in enumerate(path.read_text(encoding="utf-8").split("\n"))
+             if line[:1].isupper() and line[1:2].islower() or line.startswith("Indeed, ")]
+    count = max(1, round(len(read_po(root / "locales/content.pot").entries) * fraction))
+    chosen = lines[::max(1, len(lines) // count)][:count]
+    for path in sorted({p for p, _ in chosen}):
+        text = path.read_text(encoding="utf-8").split("\n")
+        for _, i in (c for c in chosen if c[0] == path):
+            text[i] = text[i][len("Indeed, "):] if text[i].startswith("Indeed, ") else "Indeed, " + text[i]
+        path.write_text("\n".join(text), encoding="utf-8")
+    return count
+
+
+def msgmerge(root: Path, catalogs: dict[str, bytes] | None = None) -> float:
+    """GNU msgmerge -U --previous merging the POT files into the Spanish catalogs, as `update` does
+    (into copies of `catalogs`, the catalogs before that update, when given)."""
+    scratch = Path(tempfile.mkdtemp())
+    total = 0.0
+    for domain in ("content", "messages"):
+        po = root / f"locales/es/LC_MESSAGES/{domain}.po"
+        if catalogs is not None:
+            po = scratch / f"{domain}.po"
+            po.write_bytes(catalogs[domain])
+        begin = time.perf_counter()
+        subprocess.run(["msgmerge", "-q", "-U", "--backup=none", "--previous", str(po), str(root / f"locales/{domain}.pot")],
+                       check=True)
+        total += time.perf_counter() - begin
+    return total
+
+
+def translators(root: Path, repeats: int) -> dict:
+    """`extract` then `update` (two commands, as a translator or CI runs them), medians: with
+    nothing to change, and after 1% of the English units changed; msgmerge on the same files."""
+    from briefgen.pofile import read_po
+
+    briefgen(root, "extract")
+    briefgen(root, "update")
+    out = {"units": len(read_po(root / "locales/content.pot").entries)}
+    noop = [(briefgen(root, "extract"), briefgen(root, "update"), msgmerge(root)) for _ in range(repeats)]
+    changed = []
+    for _ in range(repeats):
+        change_english(root, 0.01)
+        before = {d: (root / f"locales/es/LC_MESSAGES/{d}.po").read_bytes() for d in ("content", "messages")}
+        x, u = briefgen(root, "extract"), briefgen(root, "update")
+        changed.append((x, u, msgmerge(root, before)))
+    for name, runs in (("noop", noop), ("changed", changed)):
+        out[name] = tuple(median([r[k] for r in runs]) for k in range(3))
+    return out
+
+
+def print_translators(what: str, t: dict, goal: str) -> None:
+    for name, label in (("noop", "nothing changed"), ("changed", "1% of the English changed")):
+        x, u, m = t[name]
+        print(f"extract + update, {what}, {label}: {x + u:5.2f} s ({x:.2f} + {u:.2f}) = {(x + u) / m:4.1f} x "
+              f"msgmerge ({m:.2f} s; update alone {u / m:.1f} x){goal if name == 'noop' else ''}")
+
+
 def _tree_rss_kib(pid: int) -> int:
     """Resident memory of a process and all its descendants (workers, forkserver), from /proc."""
     children: dict[int, list[int]] = {}
@@ -331,6 +394,10 @@ def measure(args: argparse.Namespace, work: Path) -> None:
           "(briefgen serve: workers forked from its warm forkserver)")
     t, units = check_10k(args.repeats)
     print(f"check on {units} units:                     {t:6.2f} s   (goal < 2 s)")
+    real = translators(root, args.repeats)
+    print_translators(f"this project ({real['units']} units)", real, "   (goal <= 0.3 s)")
+    big = translators(generated_project(Path(tempfile.mkdtemp()) / "big", 1, 10_000, languages=("es",)), args.repeats)
+    print_translators(f"{big['units']} units", big, "   (goal <= 2 s and <= 5 x msgmerge)")
     rss = peak_rss(root)
     print(f"peak RSS of a full build (all processes):   {rss:6.0f} MB  (goal < 500 MB)")
     if not args.quick:

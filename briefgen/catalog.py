@@ -5,17 +5,20 @@ import copy
 import functools
 import datetime as _dt
 import difflib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from .config import Project, build_time
-from .content import read_catalog
-from .model import Document, Library
-from .errors import CatalogError, Location
-from .markdown import Translation
+from .errors import Location
 from .pofile import Entry, PoFile, format_po, read_po
-from .segments import units
+from .powrap import format_body, format_header
 from .writer import write_text
+
+if TYPE_CHECKING:
+    from .model import Document, Library
 
 DOMAINS = ("content", "messages")
 HEADER_KEYS = (
@@ -64,6 +67,8 @@ def _relative(root: Path, path: str) -> str:
 
 def content_entries(project: Project, library: Library, documents: list[Document]) -> list[Entry]:
     """One entry per distinct (context, msgid), with every reference and place it appears."""
+    from .segments import units  # here: `update` needs neither Markdown nor YAML (50 ms of imports)
+
     by_key: dict = {}
     order = []
     all_units = units(library)
@@ -133,32 +138,37 @@ def _extract_messages(project: Project) -> list[Entry]:
     return order
 
 
-def build_template(project: Project, domain: str, entries: list[Entry]) -> PoFile:
-    """A POT whose creation date only moves when its messages change."""
-    path = project.pot_path(domain)
-    fresh = PoFile(_pot_header(domain, "DATE"), entries, path)
-    date = _now(project)
-    if path.exists() and build_time() is None:
+def template_text(project: Project, domain: str, entries: list[Entry]) -> str:
+    """The POT file's text, formatted once; its creation date only moves when its bytes would."""
+    body = format_body(entries)
+    if build_time() is None:
         try:
-            old = read_po(path)
-        except CatalogError:
-            old = None
-        if old is not None:
-            old_date = old.header_fields().get("POT-Creation-Date", "")
-            probe = PoFile(_pot_header(domain, old_date), entries, path)
-            if format_po(probe) == format_po(old):
-                date = old_date
-    fresh.header = _pot_header(domain, date)
-    return fresh
+            old = project.pot_path(domain).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            old = ""
+        found = re.search(r'^"POT-Creation-Date: ([^"\\]*)\\n"$', old, re.M)
+        if found:
+            text = format_header(_pot_header(domain, found.group(1))) + body
+            if text == old:
+                return text
+    return format_header(_pot_header(domain, _now(project))) + body
 
 
 def extract(project: Project, library: Library, documents: list[Document]) -> list[Path]:
-    """Write locales/content.pot and locales/messages.pot; returns the files that changed."""
-    templates = {
-        "content": build_template(project, "content", content_entries(project, library, documents)),
-        "messages": build_template(project, "messages", message_entries(project)),
-    }
-    return [p for p in (write_text(project.pot_path(d), format_po(t)) for d, t in templates.items()) if p]
+    """Write locales/content.pot and locales/messages.pot; returns the POT files that changed,
+    relative to the project."""
+    found = {"content": content_entries(project, library, documents), "messages": message_entries(project)}
+    changed = []
+    for domain, entries in found.items():
+        path = project.pot_path(domain)
+        if write_text(path, template_text(project, domain, entries)):
+            changed.append(_project_path(project, path))
+    return changed
+
+
+def _project_path(project: Project, path: Path) -> Path:
+    """A path as messages show it: relative to the project, where it is inside it."""
+    return Path(_rel(project, path))
 
 
 def _po_header(lang: str, pot: PoFile) -> Entry:
@@ -212,10 +222,11 @@ def merge(old: PoFile | None, pot: PoFile, lang: str) -> PoFile:
             entry.set_fuzzy(True)
             entry.previous_msgid = match.msgid
             entry.previous_msgctxt = match.msgctxt
+            entry.previous_msgid_plural = match.msgid_plural
     for key, e in list(old_active.items()) + list(old_obsolete.items()):
         if key in used:
             continue
-        gone = copy.deepcopy(e)
+        gone = e.copy()
         gone.obsolete = True
         gone.references = []
         if not (gone.msgstr or any(gone.msgstr_plural.values())):
@@ -242,9 +253,9 @@ def _fit_forms(entry: Entry, nplurals: int) -> None:
 
 
 def _from_template(t: Entry) -> Entry:
-    e = copy.deepcopy(t)
+    e = t.copy()
     e.flags = [f for f in t.flags if f != "fuzzy"]
-    e.previous_msgid = e.previous_msgctxt = None
+    e.previous_msgid = e.previous_msgctxt = e.previous_msgid_plural = None
     return e
 
 
@@ -257,6 +268,7 @@ def _carry(entry: Entry, prior: Entry, keep_previous: bool) -> None:
         entry.set_fuzzy(True)
         if keep_previous:
             entry.previous_msgid, entry.previous_msgctxt = prior.previous_msgid, prior.previous_msgctxt
+            entry.previous_msgid_plural = prior.previous_msgid_plural
 
 
 def _closest(entry: Entry, candidates: list[Entry]) -> Entry | None:
@@ -275,7 +287,10 @@ def _closest(entry: Entry, candidates: list[Entry]) -> Entry | None:
 
 
 def update(project: Project) -> list[Path]:
-    """Merge both POTs into every target language's PO files; returns the files that changed."""
+    """Merge both POT files into every target language's catalogs; returns the catalogs that
+    changed, relative to the project."""
+    from .content import read_catalog
+
     changed = []
     for domain in DOMAINS:
         pot_path = project.pot_path(domain)
@@ -283,10 +298,8 @@ def update(project: Project) -> list[Path]:
         for lang in project.target_languages:
             path = project.po_path(lang, domain)
             old = read_catalog(project, path) if path.exists() else None  # a broken PO stops here, before any write
-            merged = merge(old, pot, lang)
-            written = write_text(path, format_po(merged))
-            if written:
-                changed.append(written)
+            if write_text(path, format_po(merge(old, pot, lang))):
+                changed.append(_project_path(project, path))
     return changed
 
 
@@ -301,6 +314,8 @@ class Status:
 
 def translations(po: PoFile | None) -> dict:
     """(msgctxt, msgid) -> Translation for every usable (translated, non-fuzzy) entry."""
+    from .markdown import Translation
+
     out = {}
     if po is None:
         return out

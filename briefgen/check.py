@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 # code -> (severity, short name); the codes are stable: tools and CI annotations rely on them
 CODES = {
-    "BG101": ("error", "template stale"),
+    "BG101": ("error", "POT file stale"),
     "BG102": ("error", "catalog not updated"),
     "BG103": ("error", "untranslated"),
     "BG104": ("error", "fuzzy"),

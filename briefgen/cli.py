@@ -111,13 +111,13 @@ def extract(ctx: Context):
     library, docs = load_documents(project)
     with ctx.locked(project):
         changed = run_extract(project, library, docs)
-    ctx.say(f"extract: {len(changed)} template(s) changed")
+    ctx.say(f"extract: {len(changed)} POT file(s) changed")
 
 
 @main.command()
 @handled
 def update(ctx: Context):
-    """Merge the templates into every language's catalogs (translations are never dropped)."""
+    """Merge the POT files into every language's catalogs (translations are never dropped)."""
     from .catalog import update as run_update
 
     project = ctx.project()

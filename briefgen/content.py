@@ -63,8 +63,12 @@ def _finding(item, i: int, where: Location) -> Finding:
         for j, s in enumerate(lst):
             sf = Fields(s, f"source {j + 1} of finding {fid}", lst.where(j), ("text",), ("url",))
             srcs.append(Source(sf.text("text", f"{label} › source {j + 1}"), sf.url("url") if sf.has("url") else None))
-    return Finding(fid, f.text("title", f"{label} › title"), f.text("body", f"{label} › body", block=True), srcs,
-                   item.location)
+    finding = Finding(fid, f.text("title", f"{label} › title"), f.text("body", f"{label} › body", block=True), srcs,
+                      item.location)
+    context = f.msgctxt()
+    for text in (finding.title, finding.body, *(src.text for src in srcs)):
+        text.context = context
+    return finding
 
 
 def _recommendation(item, i: int, where: Location) -> Recommendation:
@@ -214,8 +218,8 @@ def _record(data, where: Location) -> dict:
 
 def _load_section(project: Project, path: Path, name: str, label: str) -> Section:
     fm = split_front_matter(read_text(path, project.root), path)
-    Fields(fm.data, f"front matter of {path.name}", Location(path, 1), (), ("notes", "msgctxt"))
-    body = Text(fm.body, Location(path, fm.body_line), block=True, where=f"{label} › {name}")
+    f = Fields(fm.data, f"front matter of {path.name}", Location(path, 1), (), ("notes", "msgctxt"))
+    body = Text(fm.body, Location(path, fm.body_line), block=True, where=f"{label} › {name}", context=f.msgctxt())
     if not re.search(r"^# \S", fm.body, re.M):
         raise ContentError(
             "a section must start with a level-1 heading ('# Title'); add one as the first line",

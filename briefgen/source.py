@@ -253,6 +253,16 @@ class Fields:
             raise ContentError(f"'{key}' in {self.what} is empty; write the text or remove the key", loc)
         return Text(value.strip() if not block else value, loc, block=block, where=where)
 
+    def msgctxt(self) -> str | None:
+        """The gettext context (`msgctxt`) of these texts: it tells apart equal English texts
+        that translate differently; their catalog entries carry it."""
+        if not self.has("msgctxt"):
+            return None
+        value = self.plain("msgctxt")
+        if not value.strip() or any(c in value for c in "\n\x04"):
+            raise ContentError("'msgctxt' must be a short text on one line, e.g. 'chart label'", self.where("msgctxt"))
+        return value
+
     def plain(self, key, pattern: re.Pattern | None = None, hint: str = "") -> str:
         value = self._typed(key, str, "a string")
         if pattern is not None and not pattern.match(value):

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import shutil
 import stat
-import tempfile
+import time
 from pathlib import Path
 
 _RENAME_EXCHANGE = 2
@@ -24,17 +25,31 @@ def _exchange(a: Path, b: Path) -> bool:
     return fn(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0
 
 
+_IN_PROGRESS: set[str] = set()  # names of this process's temporary files being written now
+_STALE_OLD_STYLE = 60.0  # seconds: mkstemp-named leftovers of briefgen <= 0.1 (no pid to ask)
+
+
 def write_bytes(path: Path, data: bytes) -> Path | None:
-    """Write via a temporary file in the same folder and rename; None when the bytes are unchanged."""
+    """Write `data` to `path` as one atomic step; None when the file already holds these bytes.
+
+    The bytes go to a temporary file next to `path` (`.<name>.<pid>.<random>.tmp`), then renamed
+    over it, so a reader sees the old or the new file, never a part. The file ends with the mode
+    an ordinary write gives: an existing file keeps its mode (and its group where allowed), a new
+    one gets 0666 minus the umask. Temporary files that a killed write left next to `path` are
+    removed first."""
+    _remove_stale(path)
     try:
-        if path.read_bytes() == data:
+        old = os.stat(path)
+        if old.st_size == len(data) and path.read_bytes() == data:
             return None
     except OSError:
-        pass
+        old = None
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = _temporary(path)
     try:
         with os.fdopen(fd, "wb") as fh:
+            if old is not None:
+                _keep_owner_and_mode(fh.fileno(), old)
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
@@ -45,7 +60,66 @@ def write_bytes(path: Path, data: bytes) -> Path | None:
         except OSError:
             pass
         raise
+    finally:
+        _IN_PROGRESS.discard(os.path.basename(tmp))
     return path
+
+
+def _temporary(path: Path) -> tuple[int, str]:
+    """A new temporary file next to `path`, created as an ordinary file is (0666 minus the umask)."""
+    while True:
+        tmp = str(path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp"))
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
+        except FileExistsError:
+            continue
+        _IN_PROGRESS.add(os.path.basename(tmp))
+        return fd, tmp
+
+
+def _keep_owner_and_mode(fd: int, old: os.stat_result) -> None:
+    if old.st_gid != os.fstat(fd).st_gid:
+        try:
+            os.fchown(fd, -1, old.st_gid)  # allowed when this user is in the file's group
+        except OSError:
+            pass
+    os.fchmod(fd, stat.S_IMODE(old.st_mode))
+
+
+def _remove_stale(path: Path) -> None:
+    """Remove the temporary files of writes to `path` that were killed: ones whose process is gone
+    (or is this one, which is not writing them). Only names write_bytes makes are touched."""
+    pattern = re.compile(re.escape(f".{path.name}.") + r"(?:(\d+)\.[0-9a-f]{8}|[a-z0-9_]{8})\.tmp")
+    try:
+        names = [e.name for e in os.scandir(path.parent) if e.name.startswith(f".{path.name}.")]
+    except OSError:
+        return
+    for name in names:
+        match = pattern.fullmatch(name)
+        if match is None or name in _IN_PROGRESS:
+            continue
+        full = path.with_name(name)
+        try:
+            if match.group(1) is None:
+                stale = time.time() - os.stat(full).st_mtime > _STALE_OLD_STYLE
+            else:
+                stale = not _alive(int(match.group(1)))
+            if stale:
+                os.unlink(full)
+        except OSError:
+            pass
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return False  # this process: the file is not in _IN_PROGRESS, so an earlier process left it
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # it exists (another user's)
+    return True
 
 
 def write_text(path: Path, text: str) -> Path | None:

@@ -54,7 +54,7 @@ def test_extract_is_byte_stable(project, run):
     run(project, "extract")
     first = (project / "locales/content.pot").read_bytes()
     result = run(project, "extract")
-    assert "0 template(s) changed" in result.output
+    assert "0 POT file(s) changed" in result.output
     assert (project / "locales/content.pot").read_bytes() == first
 
 
