@@ -111,7 +111,7 @@ def test_wrapping_matches_msgcat_on_the_real_translations_at_every_width(tmp_pat
     """Every real msgstr, as an active entry, an obsolete one and a previous msgid (lines 3 or 4
     columns narrower); the catalogs as they stand are compared in test_real_project."""
     real = [e for path in sorted((REPO / "locales").rglob("*.po")) for e in read_po(path).entries if e.msgstr]
-    assert len(real) > 200
+    assert len(real) > 100  # the catalogs hold some 150 translations
     out = []
     for i, e in enumerate(real):
         out.append(Entry(msgid=f"{i} {e.msgid}", msgstr=e.msgstr, previous_msgid=e.msgstr, flags=["fuzzy"]))
