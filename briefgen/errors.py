@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+import re
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
@@ -63,15 +65,62 @@ class BuildError(BriefgenError):
     """A build that cannot be completed (strict mode, rendering, writing)."""
 
 
+MAX_SHOWN = 30  # errors listed by one run; the rest are counted ("and N more")
+
+
 class ErrorList(BriefgenError):
-    """Several located errors reported together."""
+    """Several located errors reported together, sorted by file, line and column."""
 
     def __init__(self, errors: list[BriefgenError]):
+        errors = sorted(errors, key=_order)
         super().__init__(errors[0].message if errors else "", errors[0].location if errors else None)
         self.errors = errors
 
     def format(self, root: Path | None = None) -> str:
-        return "\n".join(e.format(root) for e in self.errors)
+        lines = [e.format(root) for e in self.errors[:MAX_SHOWN]]
+        if len(self.errors) > MAX_SHOWN:
+            lines.append(f"... and {len(self.errors) - MAX_SHOWN} more error(s)")
+        lines.append(f"{len(self.errors)} errors; fix them and run the command again (nothing was written)")
+        return "\n".join(lines)
+
+
+def _order(error: BriefgenError) -> tuple:
+    loc = error.location
+    return (str(loc.path), loc.line, loc.col) if loc is not None else ("", 0, 0)
+
+
+@dataclass
+class Problems:
+    """Every error (and warning) of a whole pass over the sources, so one run reports them all."""
+
+    errors: list[BriefgenError] = field(default_factory=list)
+    warnings: list[tuple[Location, str]] = field(default_factory=list)
+
+    def error(self, error: BriefgenError) -> None:
+        self.errors.extend(error.errors if isinstance(error, ErrorList) else [error])
+
+    def warn(self, location: Location, message: str) -> None:
+        self.warnings.append((location, message))
+
+    @contextmanager
+    def collect(self):
+        """Record a BriefgenError raised in the block and carry on after it."""
+        try:
+            yield
+        except BriefgenError as exc:
+            self.error(exc)
+
+    def raise_errors(self) -> None:
+        """Raise what was recorded: the one error, or all of them as an ErrorList."""
+        if len(self.errors) == 1:
+            raise self.errors[0]
+        if self.errors:
+            raise ErrorList(self.errors)
+
+
+def natural_key(text: str) -> list:
+    """Sorts ids as people count: F2 before F10."""
+    return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", str(text))]
 
 
 def did_you_mean(word: str, choices) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from .errors import ContentError, Location, did_you_mean
+from .errors import ContentError, Location, Problems, did_you_mean
 from .model import Text
 
 MAX_SOURCE_BYTES = 2 * 1024 * 1024  # a briefing source is kilobytes; refuse anything absurd
@@ -190,8 +190,7 @@ class FrontMatter:
 
 def split_front_matter(text: str, path: Path) -> FrontMatter:
     """Split `---` YAML front matter from a Markdown body."""
-    empty = YamlMap()
-    empty.location, empty.key_locations, empty.value_locations = Location(path, 1), {}, {}
+    empty = _empty_map(Location(path, 1))
     if not text.startswith("---\n"):
         return FrontMatter(empty, text, 1)
     lines = text.split("\n")
@@ -216,23 +215,51 @@ ID = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 
 
 class Fields:
-    """Validates one YAML mapping against a declared set of keys; collects errors."""
+    """Checks one YAML mapping against its declared keys. With `problems`, every mistake is recorded
+    there and the accessor returns a stand-in value, so that loading goes on and one run reports
+    all of them (the stand-ins are never used: the loader raises the recorded errors at its end);
+    without, the first mistake is raised."""
 
-    def __init__(self, data, what: str, location: Location, required: tuple, optional: tuple = ()):
+    def __init__(self, data, what: str, location: Location, required: tuple, optional: tuple = (),
+                 problems: Problems | None = None):
         self.what = what
+        self.problems = problems
+        self.silent: set = set()  # keys already reported (missing): their accessors say nothing more
+        found = Problems()
         if not isinstance(data, YamlMap):
-            raise ContentError(f"{what} must be a mapping of keys to values, got {value_kind(data)}", location)
+            found.error(ContentError(f"{what} must be a mapping of keys to values, got {value_kind(data)}", location))
+            data = _empty_map(location)
+            self.silent = set(required + optional)
         self.data = data
+        missing = [key for key in required if key not in data]
         for key in data:
             if key not in required and key not in optional:
-                raise ContentError(
-                    f"unknown key '{key}' in {what}{did_you_mean(str(key), required + optional)}; "
-                    f"allowed keys: {', '.join(required + optional)}",
+                hint = did_you_mean(str(key), required + optional)
+                meant = [m for m in missing if hint == did_you_mean(str(key), (m,))]
+                if meant:  # a misspelt required key: one error, not two
+                    hint = f": rename it to '{meant[0]}' (a required key, missing here)"
+                    self.silent.add(meant[0])
+                found.error(ContentError(
+                    f"unknown key '{key}' in {what}{hint}; allowed keys: {', '.join(required + optional)}",
                     data.key_where(key),
-                )
+                ))
         for key in required:
-            if key not in data:
-                raise ContentError(f"{what} is missing the required key '{key}'; add it", data.location)
+            if key not in data and key not in self.silent:
+                found.error(ContentError(f"{what} is missing the required key '{key}'; add it", data.location))
+                self.silent.add(key)
+        if problems is None:
+            found.raise_errors()
+        else:
+            problems.errors.extend(found.errors)
+
+    def _fail(self, key, message: str, stand_in):
+        if key in self.silent:
+            return stand_in
+        error = ContentError(message, self.where(key))
+        if self.problems is None:
+            raise error
+        self.problems.error(error)
+        return stand_in
 
     def has(self, key) -> bool:
         return key in self.data and self.data[key] is not None
@@ -243,51 +270,67 @@ class Fields:
     def _typed(self, key, types, expected: str):
         value = self.data.get(key)
         if not isinstance(value, types) or isinstance(value, bool) and bool not in (types if isinstance(types, tuple) else (types,)):
-            raise ContentError(f"'{key}' in {self.what} must be {expected}, got {value_kind(value)}", self.where(key))
+            return self._fail(key, f"'{key}' in {self.what} must be {expected}, got {value_kind(value)}", None)
         return value
 
     def text(self, key, where: str, block: bool = False) -> Text:
-        value = self._typed(key, str, "text")
         loc = self.where(key)
-        if not value.strip():
-            raise ContentError(f"'{key}' in {self.what} is empty; write the text or remove the key", loc)
+        value = self._typed(key, str, "text")
+        if value is not None and not value.strip():
+            value = self._fail(key, f"'{key}' in {self.what} is empty; write the text or remove the key", None)
+        if value is None:
+            return Text("", loc, block=block, where=where)
         return Text(value.strip() if not block else value, loc, block=block, where=where)
 
     def plain(self, key, pattern: re.Pattern | None = None, hint: str = "") -> str:
         value = self._typed(key, str, "a string")
-        if pattern is not None and not pattern.match(value):
-            raise ContentError(f"'{key}' value '{value}' is not valid{hint}", self.where(key))
-        return value
+        if value is not None and pattern is not None and not pattern.match(value):
+            return self._fail(key, f"'{key}' value '{value}' is not valid{hint}", "")
+        return value or ""
 
     def url(self, key) -> str:
         value = self._typed(key, str, "a URL")
-        if not re.match(r"^https?://[^\s]+$", value):
-            raise ContentError(f"'{key}' must be an http(s) URL, got '{value}'", self.where(key))
-        return value
+        if value is not None and not re.match(r"^https?://[^\s]+$", value):
+            return self._fail(key, f"'{key}' must be an http(s) URL, got '{value}'", "")
+        return value or ""
 
     def date(self, key) -> _dt.date:
         value = self.data.get(key)
         if not is_date(value):
-            raise ContentError(f"'{key}' must be a date written as YYYY-MM-DD, got {value_kind(value)}", self.where(key))
+            return self._fail(key, f"'{key}' must be a date written as YYYY-MM-DD, got {value_kind(value)}", _dt.date.min)
         return value
 
     def number(self, key) -> float:
-        return float(self._typed(key, (int, float), "a number"))
+        value = self._typed(key, (int, float), "a number")
+        return float(value) if value is not None else 0.0
 
     def items(self, key, kind: str = "a list") -> YamlList:
         value = self.data.get(key)
         if not isinstance(value, YamlList):
-            raise ContentError(f"'{key}' in {self.what} must be {kind}, got {value_kind(value)}", self.where(key))
+            empty = YamlList()
+            empty.location, empty.item_locations = self.where(key), []
+            return self._fail(key, f"'{key}' in {self.what} must be {kind}, got {value_kind(value)}", empty)
         return value
 
     def ids(self, key) -> list[tuple[str, Location]]:
+        """The ids of a list like [F1, F2]; a bad entry is reported and left out."""
         items = self.items(key, "a list of ids like [F1, F2]")
         out = []
         for i, item in enumerate(items):
             if not isinstance(item, str) or not ID.match(item):
-                raise ContentError(f"'{key}' entry {i + 1} must be an id like F1, got {value_kind(item)}", items.where(i))
+                error = ContentError(f"'{key}' entry {i + 1} must be an id like F1, got {value_kind(item)}", items.where(i))
+                if self.problems is None:
+                    raise error
+                self.problems.error(error)
+                continue
             out.append((item, items.where(i)))
         return out
+
+
+def _empty_map(location: Location) -> YamlMap:
+    empty = YamlMap()
+    empty.location, empty.key_locations, empty.value_locations = location, {}, {}
+    return empty
 
 
 def value_kind(value) -> str:
