@@ -12,8 +12,9 @@ from .config import Project
 from .errors import BriefgenError, CatalogError, ContentError, Location, Problems, did_you_mean, natural_key
 from .model import (
     Author, Bar, BarGroup, Document, Figure, Finding, LanguageMeta, Library, Licence, Meta, Override, Recommendation,
-    Section, Source, Text,
+    Section, Source, Text, walk_texts,
 )
+from .lint import lint_msgstr, lint_text
 from .pofile import PoFile, read_po
 from .source import ID, Fields, YamlList, value_kind, load_yaml, read_text, split_front_matter
 
@@ -245,7 +246,21 @@ def _load_documents(project: Project, problems: Problems) -> tuple[Library, list
     for name in project.documents:
         with problems.collect():
             docs.append(load_document(project, name, library, problems))
+    _lint(library, docs, problems)
     return library, docs
+
+
+def _lint(library: Library, docs: list[Document], problems: Problems) -> None:
+    """The Markdown mistakes of every text, each text once (the library's are shared)."""
+    seen = set()
+    for doc in docs:
+        for section in doc.sections:
+            seen.add(id(section.body))
+            lint_text(section.body, problems, section=True)
+    for text in walk_texts([library, docs]):
+        if id(text) not in seen:
+            seen.add(id(text))
+            lint_text(text, problems)
 
 
 def load_documents(project: Project) -> tuple[Library, list[Document]]:
@@ -310,6 +325,7 @@ def _override(project: Project, path: Path, section: Section, problems: Problems
             f"run `sha256sum {section.path.relative_to(project.root)}`", fm.data.where("translation-of"))
     current = hashlib.sha256(section.path.read_bytes()).hexdigest()
     body = Text(fm.body, Location(path, fm.body_line), block=True, where=section.body.where)
+    lint_text(body, problems, section=True)
     return Override(section.name, path, body, digest, fm.data.where("translation-of"), section.path, digest != current)
 
 
@@ -347,7 +363,9 @@ def load_sources(project: Project) -> Sources:
     for lang in project.target_languages:
         for domain in ("content", "messages"):
             with problems.collect():
-                sources.catalogs[(lang, domain)] = load_catalog(project, lang, domain)
+                sources.catalogs[(lang, domain)] = po = load_catalog(project, lang, domain)
+                for e in po.active() if po is not None and domain == "content" else ():
+                    lint_msgstr(e.msgstr, Location(po.path, e.line), problems)
         for doc in documents:
             with problems.collect():
                 sources.languages[(lang, doc.name)] = load_language(project, lang, doc, problems)

@@ -41,7 +41,7 @@ class Gathered:
     messages: dict  # language -> the templates' catalog (None in the source language)
 
     def warnings(self, root: Path) -> list[str]:
-        lines = []
+        lines = [f"{loc.display(root)}: {message}" for loc, message in self.sources.warnings]
         for ed in self.editions:
             if ed.report and ed.report.gaps:
                 lines.append(f"{ed.lang}/{ed.doc.name}: {len(ed.report.gaps)} unit(s) fell back to "

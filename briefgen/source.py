@@ -105,8 +105,7 @@ def parse_yaml(text: str, path: Path, line_offset: int = 0):
         raise ContentError(f"YAML error: {exc}", Location(path)) from None
     if node is None:
         return None
-    budget = [MAX_YAML_NODES]
-    return _convert(loader, node, path, line_offset, budget)
+    return _convert(loader, node, path, line_offset, _Budget(MAX_YAML_NODES, text.split("\n")))
 
 
 def _compose(text: str):
@@ -122,9 +121,15 @@ def _compose(text: str):
             loader.dispose()
 
 
-def _convert(loader, node, path: Path, offset: int, budget: list):
-    budget[0] -= 1
-    if budget[0] < 0:
+@dataclass
+class _Budget:
+    nodes: int  # how many more nodes the document may expand to
+    lines: list[str]  # the text's lines (a block scalar's column is its indentation)
+
+
+def _convert(loader, node, path: Path, offset: int, budget: _Budget):
+    budget.nodes -= 1
+    if budget.nodes < 0:
         raise ContentError(
             f"YAML document expands to more than {MAX_YAML_NODES} nodes (alias expansion?); simplify it",
             _loc(path, node.start_mark, offset),
@@ -153,12 +158,12 @@ def _convert(loader, node, path: Path, offset: int, budget: list):
                 )
             result[key] = _convert(loader, vnode, path, offset, budget)
             result.key_locations[key] = _loc(path, knode.start_mark, offset)
-            result.value_locations[key] = _value_loc(path, vnode, offset)
+            result.value_locations[key] = _value_loc(path, vnode, offset, budget.lines)
         return result
     if isinstance(node, yaml.SequenceNode):
         result = YamlList()
         result.location = _loc(path, node.start_mark, offset)
-        result.item_locations = [_value_loc(path, n, offset) for n in node.value]
+        result.item_locations = [_value_loc(path, n, offset, budget.lines) for n in node.value]
         result.extend(_convert(loader, n, path, offset, budget) for n in node.value)
         return result
     try:
@@ -167,10 +172,12 @@ def _convert(loader, node, path: Path, offset: int, budget: list):
         raise ContentError(f"cannot read value: {exc}", _loc(path, node.start_mark, offset)) from None
 
 
-def _value_loc(path: Path, node, offset: int) -> Location:
-    # A block scalar (| or >) starts on the line after its indicator.
+def _value_loc(path: Path, node, offset: int, lines: list[str]) -> Location:
+    # A block scalar (| or >) starts on the line after its indicator, at its indentation.
     if isinstance(node, yaml.ScalarNode) and node.style in ("|", ">"):
-        return Location(path, node.start_mark.line + 2 + offset, 1)
+        first = node.start_mark.line + 1
+        line = next((lines[i] for i in range(first, min(len(lines), node.end_mark.line + 1)) if lines[i].strip()), "")
+        return Location(path, first + 1 + offset, len(line) - len(line.lstrip(" ")) + 1)
     return _loc(path, node.start_mark, offset)
 
 

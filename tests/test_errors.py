@@ -99,3 +99,25 @@ def test_po_with_bom_crlf_and_plurals_is_read_and_nothing_is_dropped(tmp_path, r
     assert entries["Source"].msgstr_plural == {0: "Fuente", 1: "Fuentes"}
     assert entries["Old label"].obsolete and entries["Old label"].msgstr == "Etiqueta antigua"
     assert not po.read_bytes().startswith(b"\xef\xbb\xbf") and b"\r\n" not in po.read_bytes()
+
+
+def test_unused_footnote_is_a_warning_and_the_build_goes_on(tmp_path, run):
+    root = make_project(tmp_path / "proj")
+    with open(root / "content/en/brief/recs.md", "a", encoding="utf-8") as fh:
+        fh.write("\n[^spare]: A note nothing refers to.\n")
+    result = run(root, "build", "--no-pdf")
+    assert result.exit_code == 0, result.output
+    assert ("warning: content/en/brief/recs.md:5:1: footnote [^spare] is defined but never referenced; refer to it "
+            "with [^spare] in the text, or delete the definition") in result.output
+    assert (root / "dist/site/en/brief/index.html").exists()
+
+
+def test_markdown_in_a_yaml_block_is_located_in_the_yaml_file(tmp_path, run):
+    root = make_project(tmp_path / "proj")
+    findings = root / "content/en/findings.yaml"
+    findings.write_text(findings.read_text(encoding="utf-8").replace("49.1% of adults", "49.1%[^enif] of adults"),
+                        encoding="utf-8")
+    result = run(root, "build", "--no-pdf")
+    assert result.exit_code == 2
+    # line 5 of the file: column 15 of the text, after the block's indentation of 6
+    assert "content/en/findings.yaml:5:21: error: footnote reference [^enif] has no definition" in result.output
