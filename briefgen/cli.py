@@ -10,7 +10,7 @@ import click
 
 from . import __version__
 from .config import PDF_VARIANTS, Project, find_root, load_project
-from .errors import BriefgenError
+from .errors import BriefgenError, environment_error
 
 
 class Context:
@@ -33,28 +33,32 @@ class Context:
             click.echo(message, err=True)
 
 
+def _root(ctx: Context) -> Path:
+    return Path(ctx.project_dir).resolve() if ctx.project_dir else Path.cwd()
+
+
 def handled(func):
-    """Print BriefgenErrors as `path:line:col: error: ...` and exit with their code; no traceback."""
+    """Print BriefgenErrors as `path:line:col: error: ...` and exit with their code, the machine's
+    refusals (permissions, a full disk) the same way with exit 2; no traceback."""
 
     @functools.wraps(func)
     @click.pass_obj
     def wrapper(ctx: Context, *args, **kwargs):
         try:
             return func(ctx, *args, **kwargs)
-        except BriefgenError as exc:
-            if ctx.verbose:
-                traceback.print_exc()
-            root = Path(ctx.project_dir).resolve() if ctx.project_dir else Path.cwd()
-            click.echo(exc.format(root), err=True)
-            sys.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("interrupted; dist/ and the catalogs are unchanged", err=True)
             sys.exit(130)
-        except Exception as exc:  # a bug in briefgen, not in the user's input
+        except Exception as exc:
             if ctx.verbose:
                 traceback.print_exc()
-            click.echo(f"internal error: {type(exc).__name__}: {exc} (run with -v for a traceback and report it)", err=True)
-            sys.exit(3)
+            error = exc if isinstance(exc, BriefgenError) else environment_error(exc) if isinstance(exc, OSError) else None
+            if error is None:  # a bug in briefgen, not in the user's input or machine
+                click.echo(f"internal error: {type(exc).__name__}: {exc} (run with -v for a traceback and report it)",
+                           err=True)
+                sys.exit(3)
+            click.echo(error.format(_root(ctx)), err=True)
+            sys.exit(error.exit_code)
 
     return wrapper
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import difflib
+import errno
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -127,3 +128,26 @@ def did_you_mean(word: str, choices) -> str:
     """A ' (did you mean X?)' suffix when a close match exists, else ''."""
     match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f" (did you mean '{match[0]}'?)" if match else ""
+
+
+_WRITE_HERE = "briefgen writes dist/, .briefgen-cache/ and the catalogs in locales/"
+_ENVIRONMENT = {
+    errno.EACCES: ("permission denied", f"{_WRITE_HERE}: make the project folder writable for your user "
+                                        "(chmod -R u+w on it) or work in a copy you own"),
+    errno.EROFS: ("read-only file system", f"{_WRITE_HERE}: work in a copy of the project on a writable disk"),
+    errno.ENOSPC: ("no space left on the device", "free some space (or remove dist/ and .briefgen-cache/) and run again"),
+    errno.EDQUOT: ("disk quota exceeded", "free some space within your quota and run again"),
+    errno.EMFILE: ("too many open files", "raise the limit (ulimit -n 4096) or close other programs, then run again"),
+    errno.ENFILE: ("too many open files on this system", "close other programs, then run again"),
+}
+_ENVIRONMENT[errno.EPERM] = _ENVIRONMENT[errno.EACCES]
+
+
+def environment_error(exc: OSError) -> BriefgenError | None:
+    """The machine refusing (permissions, a full disk, a read-only file system, too many open files)
+    is the user's environment, not a bug in briefgen: an error naming the path and what to do."""
+    if exc.errno not in _ENVIRONMENT:
+        return None
+    what, todo = _ENVIRONMENT[exc.errno]
+    path = exc.filename if isinstance(exc.filename, (str, Path)) else None
+    return BriefgenError(f"{what}; {todo}", Location(path) if path else None)

@@ -121,3 +121,61 @@ def test_markdown_in_a_yaml_block_is_located_in_the_yaml_file(tmp_path, run):
     assert result.exit_code == 2
     # line 5 of the file: column 15 of the text, after the block's indentation of 6
     assert "content/en/findings.yaml:5:21: error: footnote reference [^enif] has no definition" in result.output
+
+
+def test_read_only_project_is_a_clear_error_not_a_bug(tmp_path, run):
+    import os
+    import subprocess
+    import sys
+
+    root = make_project(tmp_path / "proj")
+    assert run(root, "build", "--no-pdf").exit_code == 0
+    assert run(root, "extract").exit_code == 0 and run(root, "update").exit_code == 0
+    (root / "content/en/brief/recs.md").write_text("# Recommendations\n\nEdited.\n", encoding="utf-8")
+    before = snapshot(root / "dist"), snapshot(root / "locales")
+    # a user without write access (root keeps it unless its capabilities are dropped)
+    prefix = ["setpriv", "--inh-caps=-all", "--bounding-set=-all"] if os.geteuid() == 0 else []
+    if prefix and not shutil.which("setpriv"):
+        pytest.skip("needs setpriv to drop root's capabilities")
+    subprocess.run(["chmod", "-R", "a-w", str(root)], check=True)
+    try:
+        for command in (["build", "--no-pdf"], ["update"]):
+            result = subprocess.run([*prefix, sys.executable, "-m", "briefgen", "--project", str(root), *command],
+                                    capture_output=True, text=True)
+            assert result.returncode == 2, result.stderr
+            assert "error: permission denied; briefgen writes dist/, .briefgen-cache/ and the catalogs in locales/: " \
+                   "make the project folder writable for your user" in result.stderr
+            assert "internal error" not in result.stderr and "Traceback" not in result.stderr
+    finally:
+        subprocess.run(["chmod", "-R", "u+w", str(root)], check=True)
+    assert (snapshot(root / "dist"), snapshot(root / "locales")) == before
+
+
+@pytest.mark.parametrize("code, message", [
+    ("ENOSPC", "error: no space left on the device; free some space (or remove dist/ and .briefgen-cache/) and run again"),
+    ("EROFS", "error: read-only file system; briefgen writes dist/, .briefgen-cache/ and the catalogs in locales/: "
+              "work in a copy of the project on a writable disk"),
+    ("EMFILE", "error: too many open files; raise the limit (ulimit -n 4096) or close other programs, then run again"),
+])
+def test_machine_refusing_a_write_leaves_dist_whole(tmp_path, run, monkeypatch, code, message):
+    import errno
+    import os
+
+    from briefgen.writer import Staging
+
+    root = make_project(tmp_path / "proj")
+    assert run(root, "build", "--no-pdf").exit_code == 0
+    (root / "content/en/brief/recs.md").write_text("# Recommendations\n\nEdited.\n", encoding="utf-8")
+    before = snapshot(root / "dist")
+
+    def refuse(self, rel, data):
+        path = self.path(rel)
+        raise OSError(getattr(errno, code), os.strerror(getattr(errno, code)), str(path))
+
+    monkeypatch.setattr(Staging, "write", refuse)
+    result = run(root, "build", "--no-pdf")
+    assert result.exit_code == 2, result.output
+    assert message in result.output and ".dist.staging-" in result.output  # the path it could not write
+    assert "internal error" not in result.output
+    assert snapshot(root / "dist") == before
+    assert not list(root.glob(".dist.staging-*"))
