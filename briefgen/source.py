@@ -10,6 +10,7 @@ import yaml
 
 from .errors import ContentError, Location, Problems, did_you_mean
 from .model import Text
+from .yamlwords import plain_words
 
 MAX_SOURCE_BYTES = 2 * 1024 * 1024  # a briefing source is kilobytes; refuse anything absurd
 MAX_YAML_NODES = 50_000  # bounds alias expansion ("billion laughs")
@@ -95,12 +96,14 @@ def parse_yaml(text: str, path: Path, line_offset: int = 0):
         loader, node = _compose(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        problem = exc.problem or "invalid YAML"
-        context = f" {exc.context}" if exc.context and exc.problem else ""
-        raise ContentError(
-            f"YAML syntax error: {problem}{context}; check indentation, colons and quotes on this line",
-            _loc(path, mark, line_offset) if mark else Location(path),
-        ) from None
+        plain = plain_words(exc.context, exc.problem)
+        if plain is not None:
+            message = plain[0]
+            mark = (exc.context_mark if plain[1] == "context" else None) or mark
+        else:
+            context = f" {exc.context}" if exc.context and exc.problem else ""
+            message = f"{exc.problem or 'invalid YAML'}{context}; check indentation, colons and quotes on this line"
+        raise ContentError(f"YAML syntax error: {message}", _loc(path, mark, line_offset) if mark else Location(path)) from None
     except yaml.YAMLError as exc:
         raise ContentError(f"YAML error: {exc}", Location(path)) from None
     if node is None:
