@@ -7,6 +7,7 @@ message), and optionally command.txt: the command to run (default `build`).
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -179,3 +180,48 @@ def test_machine_refusing_a_write_leaves_dist_whole(tmp_path, run, monkeypatch, 
     assert "internal error" not in result.output
     assert snapshot(root / "dist") == before
     assert not list(root.glob(".dist.staging-*"))
+
+
+def test_quiet_and_verbose_are_accepted_after_the_command_too(tmp_path, run):
+    root = make_project(tmp_path / "proj")
+    result = run(root, "build", "--no-pdf", "-q")
+    assert result.exit_code == 0 and result.output == "", result.output
+    (root / "content/en/findings.yaml").write_text("findings: [\n", encoding="utf-8")
+    for args in (("build", "-v"), ("check", "--verbose"), ("extract", "-v")):
+        result = run(root, *args)
+        assert result.exit_code == 2 and "Traceback" in result.output, args
+
+
+def test_build_py_without_the_project_installed_says_how_to_install(tmp_path):
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    # -S: this Python without its site-packages, as a system Python without the virtual environment
+    result = subprocess.run([sys.executable, "-S", str(REPO / "build.py"), "--no-pdf"], capture_output=True, text=True,
+                            cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: briefgen is not installed in this Python (")
+    assert "install it as the README says: `./dev build`" in result.stderr
+    assert "internal error" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_library_missing_from_the_environment_is_not_a_bug(tmp_path, run, monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def without_jinja2(name, *args, **kwargs):
+        if name == "jinja2" or name.startswith("jinja2."):
+            raise ModuleNotFoundError(f"No module named '{name}'", name=name)
+        return real_import(name, *args, **kwargs)
+
+    root = make_project(tmp_path / "proj")
+    monkeypatch.setattr(builtins, "__import__", without_jinja2)
+    for module in [m for m in sys.modules if m == "jinja2" or m.startswith(("jinja2.", "briefgen.render", "briefgen.site"))]:
+        monkeypatch.delitem(sys.modules, module)
+    result = run(root, "build", "--no-pdf")
+    assert result.exit_code == 2, result.output
+    assert "error: the library 'jinja2' is missing from this Python" in result.output
+    assert "`./dev build`" in result.output and "internal error" not in result.output
