@@ -67,6 +67,7 @@ class BuildError(BriefgenError):
 
 
 MAX_SHOWN = 30  # errors listed by one run; the rest are counted ("and N more")
+SUMMARY_PLACES = 10  # the summary line names each place of up to this many errors
 
 
 class ErrorList(BriefgenError):
@@ -81,8 +82,19 @@ class ErrorList(BriefgenError):
         lines = [e.format(root) for e in self.errors[:MAX_SHOWN]]
         if len(self.errors) > MAX_SHOWN:
             lines.append(f"... and {len(self.errors) - MAX_SHOWN} more error(s)")
-        lines.append(f"{len(self.errors)} errors; fix them and run the command again (nothing was written)")
+        lines.append(f"{len(self.errors)} errors {self._where(root)}; fix them and run the command again "
+                     "(nothing was written)")
         return "\n".join(lines)
+
+    def _where(self, root: Path | None) -> str:
+        """The places on one line: each of a few, else the files and how many in each."""
+        if len(self.errors) <= SUMMARY_PLACES:
+            return "(" + ", ".join(e.location.display(root) if e.location else "?" for e in self.errors) + ")"
+        files: dict[str, int] = {}
+        for e in self.errors:
+            name = Location(e.location.path).display(root) if e.location else "?"
+            files[name] = files.get(name, 0) + 1
+        return "in " + ", ".join(f"{name} ({n})" for name, n in files.items())
 
 
 def _order(error: BriefgenError) -> tuple:

@@ -225,3 +225,15 @@ def test_a_library_missing_from_the_environment_is_not_a_bug(tmp_path, run, monk
     assert result.exit_code == 2, result.output
     assert "error: the library 'jinja2' is missing from this Python" in result.output
     assert "`./dev build`" in result.output and "internal error" not in result.output
+
+
+def test_many_errors_are_sorted_and_capped(tmp_path):
+    from briefgen.errors import MAX_SHOWN, ContentError, ErrorList, Location
+
+    errors = [ContentError(f"problem {i}", Location(tmp_path / ("b.md" if i % 2 else "a.yaml"), 40 - i, 1))
+              for i in range(MAX_SHOWN + 5)]
+    lines = ErrorList(errors).format(tmp_path).split("\n")
+    assert lines[0] == f"a.yaml:{40 - (MAX_SHOWN + 4)}:1: error: problem {MAX_SHOWN + 4}"  # by file, then line
+    assert len(lines) == MAX_SHOWN + 2 and lines[-2] == "... and 5 more error(s)"
+    assert lines[-1] == (f"{MAX_SHOWN + 5} errors in a.yaml (18), b.md (17); fix them and run the command again "
+                         "(nothing was written)")
