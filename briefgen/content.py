@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import Project
-from .errors import BriefgenError, CatalogError, ContentError, Location, Problems, did_you_mean, natural_key
+from .errors import CatalogError, ContentError, Location, Problems, did_you_mean, natural_key
 from .model import (
     Author, Bar, BarGroup, Document, Figure, Finding, LanguageMeta, Library, Licence, Meta, Override, Recommendation,
     Section, Source, Text, walk_texts,
@@ -44,10 +44,10 @@ def load_library(project: Project, problems: Problems | None = None) -> Library:
         if not path.exists():
             continue
         library.sources.append(path)
-        try:
+        before = len(problems.errors)
+        with problems.collect():
             items = _load_list_file(path, project.root, name, problems)
-        except BriefgenError as exc:  # unreadable: no reference to its ids is reported on top of this
-            problems.error(exc)
+        if len(problems.errors) > before:  # unreadable: no reference to its ids is reported on top of this
             library.unreadable.add(kind)
             continue
         for i, item in enumerate(items):

@@ -237,3 +237,13 @@ def test_many_errors_are_sorted_and_capped(tmp_path):
     assert len(lines) == MAX_SHOWN + 2 and lines[-2] == "... and 5 more error(s)"
     assert lines[-1] == (f"{MAX_SHOWN + 5} errors in a.yaml (18), b.md (17); fix them and run the command again "
                          "(nothing was written)")
+
+
+@pytest.mark.parametrize("findings", ["findings: [\n", "finding:\n  - id: F1\n"])
+def test_a_broken_library_file_is_one_error_not_one_per_reference(tmp_path, run, findings):
+    root = make_project(tmp_path / "proj")  # its layout refers to F1
+    (root / "content/en/findings.yaml").write_text(findings, encoding="utf-8")
+    result = run(root, "build", "--no-pdf")
+    assert result.exit_code == 2
+    assert [line for line in result.output.splitlines() if line] == [result.output.strip()]
+    assert result.output.startswith("content/en/findings.yaml:") and "does not exist" not in result.output
