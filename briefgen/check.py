@@ -113,8 +113,29 @@ def check_templates(project: Project, report: Report, sources: Sources) -> dict[
             continue
         pot = pots[domain] = read_catalog(project, path)
         if [_signature(e) for e in fresh[domain]] != [_signature(e) for e in pot.entries]:
-            report.add("BG101", Location(path, 1), f"{path.name} is stale against the sources; run `briefgen extract` then `briefgen update`")
+            if not _changed_texts(project, report, path, fresh[domain], pot):  # only places or comments moved
+                report.add("BG101", Location(path, 1), f"{path.name} is stale against the sources; run `briefgen extract` then `briefgen update`")
     return pots
+
+
+def _changed_texts(project: Project, report: Report, path: Path, fresh: list[Entry], pot: PoFile) -> bool:
+    """One BG101 per text the template lacks (at its source line) or has no more (at its line in the
+    template): what the translators will see as new, or lose, after `extract` and `update`."""
+    from .translate import shorten
+
+    old, new = pot.index(), {e.key for e in fresh}
+    todo = "run `briefgen extract` then `briefgen update`"
+    added = [e for e in fresh if e.key not in old]
+    for e in added:
+        ref, _, line = (e.references[0] if e.references else "").rpartition(":")
+        where = Location(project.root / ref, int(line)) if line.isdigit() else Location(path)
+        report.add("BG101", where, f"new or changed text, not yet in {path.name}: {shorten(e.msgid)!r}; {todo} "
+                   "(translators will see it as untranslated or fuzzy)", e.msgid)
+    removed = [e for e in pot.entries if e.msgid and e.key not in new]
+    for e in removed:
+        report.add("BG101", Location(path, e.line), f"text no longer in the sources (changed or removed): "
+                   f"{shorten(e.msgid)!r}; {todo}", e.msgid)
+    return bool(added or removed)
 
 
 def check_catalogs(project: Project, report: Report, sources: Sources) -> None:

@@ -10,7 +10,7 @@ import click
 
 from . import __version__
 from .config import PDF_VARIANTS, Project, find_root, load_project
-from .errors import BriefgenError
+from .errors import BriefgenError, environment_error
 
 
 class Context:
@@ -33,28 +33,47 @@ class Context:
             click.echo(message, err=True)
 
 
-def handled(func):
-    """Print BriefgenErrors as `path:line:col: error: ...` and exit with their code; no traceback."""
+def _root(ctx: Context) -> Path:
+    return Path(ctx.project_dir).resolve() if ctx.project_dir else Path.cwd()
 
+
+def _users_problem(exc: Exception) -> BriefgenError | None:
+    """The error to show for a problem of the input or the machine; None for a bug in briefgen."""
+    if isinstance(exc, BriefgenError):
+        return exc
+    if isinstance(exc, OSError):
+        return environment_error(exc)
+    if isinstance(exc, ModuleNotFoundError) and exc.name and not exc.name.startswith("briefgen"):
+        return BriefgenError(f"the library '{exc.name}' is missing from this Python ({sys.executable}); install "
+                             "briefgen as the README says: `./dev build` (then run `.venv/bin/briefgen`)")
+    return None
+
+
+def handled(func):
+    """Print BriefgenErrors as `path:line:col: error: ...` and exit with their code, the machine's
+    refusals (permissions, a full disk) the same way with exit 2; no traceback."""
+
+    @click.option("-v", "--verbose", "verbose_here", is_flag=True, help="Show tracebacks for errors.")
+    @click.option("-q", "--quiet", "quiet_here", is_flag=True, help="Print errors only.")
     @functools.wraps(func)
     @click.pass_obj
-    def wrapper(ctx: Context, *args, **kwargs):
+    def wrapper(ctx: Context, *args, verbose_here=False, quiet_here=False, **kwargs):
+        ctx.verbose, ctx.quiet = ctx.verbose or verbose_here, ctx.quiet or quiet_here  # before or after the command
         try:
             return func(ctx, *args, **kwargs)
-        except BriefgenError as exc:
-            if ctx.verbose:
-                traceback.print_exc()
-            root = Path(ctx.project_dir).resolve() if ctx.project_dir else Path.cwd()
-            click.echo(exc.format(root), err=True)
-            sys.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("interrupted; dist/ and the catalogs are unchanged", err=True)
             sys.exit(130)
-        except Exception as exc:  # a bug in briefgen, not in the user's input
+        except Exception as exc:
             if ctx.verbose:
                 traceback.print_exc()
-            click.echo(f"internal error: {type(exc).__name__}: {exc} (run with -v for a traceback and report it)", err=True)
-            sys.exit(3)
+            error = _users_problem(exc)
+            if error is None:  # a bug in briefgen, not in the user's input or machine
+                click.echo(f"internal error: {type(exc).__name__}: {exc} (run with -v for a traceback and report it)",
+                           err=True)
+                sys.exit(3)
+            click.echo(error.format(_root(ctx)), err=True)
+            sys.exit(error.exit_code)
 
     return wrapper
 

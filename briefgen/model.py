@@ -1,9 +1,11 @@
 """The document model: plain dataclasses that every stage passes on; each text keeps where it came from."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 from .errors import Location
 
@@ -137,6 +139,7 @@ class Library:
     recommendations: dict[str, Recommendation]
     figures: dict[str, Figure]
     sources: list[Path]
+    unreadable: set[str] = field(default_factory=set)  # kinds whose file failed to load (errors reported)
 
 
 @dataclass
@@ -162,3 +165,18 @@ class LanguageMeta:
     translator: str | None = None
     texts: dict[str, Text] = field(default_factory=dict)  # title, short_title, subtitle in the language
     overrides: dict[str, Override] = field(default_factory=dict)  # by section name
+
+
+def walk_texts(obj) -> Iterator[Text]:
+    """Every Text reachable from a dataclass tree, depth-first in field order."""
+    if isinstance(obj, Text):
+        yield obj
+    elif dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        for f in dataclasses.fields(obj):
+            yield from walk_texts(getattr(obj, f.name))
+    elif isinstance(obj, (list, tuple)):
+        for item in obj:
+            yield from walk_texts(item)
+    elif isinstance(obj, dict):
+        for item in obj.values():
+            yield from walk_texts(item)

@@ -11,7 +11,7 @@ from .cache import Cache, assets_digest, code_version, config_digest, digest, in
 from .config import Project, build_time
 from .content import Sources, load_sources
 from .errors import BuildError, Location
-from .translate import Edition, translate_all
+from .translate import Edition, shorten, translate_all
 from .writer import Staging
 
 if TYPE_CHECKING:
@@ -41,15 +41,28 @@ class Gathered:
     messages: dict  # language -> the templates' catalog (None in the source language)
 
     def warnings(self, root: Path) -> list[str]:
-        lines = []
+        lines = [f"{loc.display(root)}: {message}" for loc, message in self.sources.warnings]
         for ed in self.editions:
             if ed.report and ed.report.gaps:
-                lines.append(f"{ed.lang}/{ed.doc.name}: {len(ed.report.gaps)} unit(s) fell back to "
-                             f"{self.editions[0].lang}")
+                lines.append(_fallback_warning(ed, self.editions[0].lang, root))
             for override, english in ed.report.stale_overrides if ed.report else ():
                 lines.append(f"{Location(override).display(root)}: override is stale: "
                              f"{Location(english).display(root)} changed since it was translated")
         return lines
+
+
+SHOWN_GAPS = 5  # per edition; `briefgen check` lists every one
+
+
+def _fallback_warning(ed: Edition, source: str, root: Path) -> str:
+    """Which texts an edition shows in the source language, where they are and why: a new or changed
+    text is 'absent' from the catalog until `extract` and `update`, then 'untranslated' or 'fuzzy'."""
+    gaps = list({(gap.unit.location, gap.unit.msgid): gap for gap in ed.report.gaps}.values())  # a text shown twice: once
+    lines = [f"{ed.lang}/{ed.doc.name}: {len(gaps)} unit(s) fell back to {source}:"]
+    lines += [f"  {gap.unit.location.display(root)}: {gap.state}: {shorten(gap.unit.msgid)!r}" for gap in gaps[:SHOWN_GAPS]]
+    if len(gaps) > SHOWN_GAPS:
+        lines.append(f"  ... and {len(gaps) - SHOWN_GAPS} more (`briefgen check` lists them all)")
+    return "\n".join(lines)
 
 
 @dataclass

@@ -4,13 +4,11 @@ The same walk feeds extraction (catalog) and translation, so the two can never d
 """
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
-from typing import Iterator
 
-from .content import Text
 from .errors import Location
 from .markdown import collect_units
+from .model import Text, walk_texts  # noqa: F401 (walk_texts: part of this module's interface)
 
 
 @dataclass(frozen=True)
@@ -23,21 +21,6 @@ class Unit:
     where: str
     kind: str
     text: Text = field(compare=False, hash=False, repr=False)
-
-
-def walk_texts(obj) -> Iterator[Text]:
-    """Every Text reachable from a dataclass tree, depth-first in field order."""
-    if isinstance(obj, Text):
-        yield obj
-    elif dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        for f in dataclasses.fields(obj):
-            yield from walk_texts(getattr(obj, f.name))
-    elif isinstance(obj, (list, tuple)):
-        for item in obj:
-            yield from walk_texts(item)
-    elif isinstance(obj, dict):
-        for item in obj.values():
-            yield from walk_texts(item)
 
 
 def text_units(text: Text) -> list[Unit]:

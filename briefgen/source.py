@@ -8,8 +8,9 @@ from pathlib import Path
 
 import yaml
 
-from .errors import ContentError, Location, did_you_mean
+from .errors import ContentError, Location, Problems, did_you_mean
 from .model import Text
+from .yamlwords import plain_words
 
 MAX_SOURCE_BYTES = 2 * 1024 * 1024  # a briefing source is kilobytes; refuse anything absurd
 MAX_YAML_NODES = 50_000  # bounds alias expansion ("billion laughs")
@@ -95,18 +96,19 @@ def parse_yaml(text: str, path: Path, line_offset: int = 0):
         loader, node = _compose(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        problem = exc.problem or "invalid YAML"
-        context = f" {exc.context}" if exc.context and exc.problem else ""
-        raise ContentError(
-            f"YAML syntax error: {problem}{context}; check indentation, colons and quotes on this line",
-            _loc(path, mark, line_offset) if mark else Location(path),
-        ) from None
+        plain = plain_words(exc.context, exc.problem)
+        if plain is not None:
+            message = plain[0]
+            mark = (exc.context_mark if plain[1] == "context" else None) or mark
+        else:
+            context = f" {exc.context}" if exc.context and exc.problem else ""
+            message = f"{exc.problem or 'invalid YAML'}{context}; check indentation, colons and quotes on this line"
+        raise ContentError(f"YAML syntax error: {message}", _loc(path, mark, line_offset) if mark else Location(path)) from None
     except yaml.YAMLError as exc:
         raise ContentError(f"YAML error: {exc}", Location(path)) from None
     if node is None:
         return None
-    budget = [MAX_YAML_NODES]
-    return _convert(loader, node, path, line_offset, budget)
+    return _convert(loader, node, path, line_offset, _Budget(MAX_YAML_NODES, text.split("\n")))
 
 
 def _compose(text: str):
@@ -122,9 +124,15 @@ def _compose(text: str):
             loader.dispose()
 
 
-def _convert(loader, node, path: Path, offset: int, budget: list):
-    budget[0] -= 1
-    if budget[0] < 0:
+@dataclass
+class _Budget:
+    nodes: int  # how many more nodes the document may expand to
+    lines: list[str]  # the text's lines (a block scalar's column is its indentation)
+
+
+def _convert(loader, node, path: Path, offset: int, budget: _Budget):
+    budget.nodes -= 1
+    if budget.nodes < 0:
         raise ContentError(
             f"YAML document expands to more than {MAX_YAML_NODES} nodes (alias expansion?); simplify it",
             _loc(path, node.start_mark, offset),
@@ -153,12 +161,12 @@ def _convert(loader, node, path: Path, offset: int, budget: list):
                 )
             result[key] = _convert(loader, vnode, path, offset, budget)
             result.key_locations[key] = _loc(path, knode.start_mark, offset)
-            result.value_locations[key] = _value_loc(path, vnode, offset)
+            result.value_locations[key] = _value_loc(path, vnode, offset, budget.lines)
         return result
     if isinstance(node, yaml.SequenceNode):
         result = YamlList()
         result.location = _loc(path, node.start_mark, offset)
-        result.item_locations = [_value_loc(path, n, offset) for n in node.value]
+        result.item_locations = [_value_loc(path, n, offset, budget.lines) for n in node.value]
         result.extend(_convert(loader, n, path, offset, budget) for n in node.value)
         return result
     try:
@@ -167,10 +175,12 @@ def _convert(loader, node, path: Path, offset: int, budget: list):
         raise ContentError(f"cannot read value: {exc}", _loc(path, node.start_mark, offset)) from None
 
 
-def _value_loc(path: Path, node, offset: int) -> Location:
-    # A block scalar (| or >) starts on the line after its indicator.
+def _value_loc(path: Path, node, offset: int, lines: list[str]) -> Location:
+    # A block scalar (| or >) starts on the line after its indicator, at its indentation.
     if isinstance(node, yaml.ScalarNode) and node.style in ("|", ">"):
-        return Location(path, node.start_mark.line + 2 + offset, 1)
+        first = node.start_mark.line + 1
+        line = next((lines[i] for i in range(first, min(len(lines), node.end_mark.line + 1)) if lines[i].strip()), "")
+        return Location(path, first + 1 + offset, len(line) - len(line.lstrip(" ")) + 1)
     return _loc(path, node.start_mark, offset)
 
 
@@ -190,8 +200,7 @@ class FrontMatter:
 
 def split_front_matter(text: str, path: Path) -> FrontMatter:
     """Split `---` YAML front matter from a Markdown body."""
-    empty = YamlMap()
-    empty.location, empty.key_locations, empty.value_locations = Location(path, 1), {}, {}
+    empty = _empty_map(Location(path, 1))
     if not text.startswith("---\n"):
         return FrontMatter(empty, text, 1)
     lines = text.split("\n")
@@ -216,23 +225,51 @@ ID = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 
 
 class Fields:
-    """Validates one YAML mapping against a declared set of keys; collects errors."""
+    """Checks one YAML mapping against its declared keys. With `problems`, every mistake is recorded
+    there and the accessor returns a stand-in value, so that loading goes on and one run reports
+    all of them (the stand-ins are never used: the loader raises the recorded errors at its end);
+    without, the first mistake is raised."""
 
-    def __init__(self, data, what: str, location: Location, required: tuple, optional: tuple = ()):
+    def __init__(self, data, what: str, location: Location, required: tuple, optional: tuple = (),
+                 problems: Problems | None = None):
         self.what = what
+        self.problems = problems
+        self.silent: set = set()  # keys already reported (missing): their accessors say nothing more
+        found = Problems()
         if not isinstance(data, YamlMap):
-            raise ContentError(f"{what} must be a mapping of keys to values, got {value_kind(data)}", location)
+            found.error(ContentError(f"{what} must be a mapping of keys to values, got {value_kind(data)}", location))
+            data = _empty_map(location)
+            self.silent = set(required + optional)
         self.data = data
+        missing = [key for key in required if key not in data]
         for key in data:
             if key not in required and key not in optional:
-                raise ContentError(
-                    f"unknown key '{key}' in {what}{did_you_mean(str(key), required + optional)}; "
-                    f"allowed keys: {', '.join(required + optional)}",
+                hint = did_you_mean(str(key), required + optional)
+                meant = [m for m in missing if hint == did_you_mean(str(key), (m,))]
+                if meant:  # a misspelt required key: one error, not two
+                    hint = f": rename it to '{meant[0]}' (a required key, missing here)"
+                    self.silent.add(meant[0])
+                found.error(ContentError(
+                    f"unknown key '{key}' in {what}{hint}; allowed keys: {', '.join(required + optional)}",
                     data.key_where(key),
-                )
+                ))
         for key in required:
-            if key not in data:
-                raise ContentError(f"{what} is missing the required key '{key}'; add it", data.location)
+            if key not in data and key not in self.silent:
+                found.error(ContentError(f"{what} is missing the required key '{key}'; add it", data.location))
+                self.silent.add(key)
+        if problems is None:
+            found.raise_errors()
+        else:
+            problems.errors.extend(found.errors)
+
+    def _fail(self, key, message: str, stand_in):
+        if key in self.silent:
+            return stand_in
+        error = ContentError(message, self.where(key))
+        if self.problems is None:
+            raise error
+        self.problems.error(error)
+        return stand_in
 
     def has(self, key) -> bool:
         return key in self.data and self.data[key] is not None
@@ -243,14 +280,16 @@ class Fields:
     def _typed(self, key, types, expected: str):
         value = self.data.get(key)
         if not isinstance(value, types) or isinstance(value, bool) and bool not in (types if isinstance(types, tuple) else (types,)):
-            raise ContentError(f"'{key}' in {self.what} must be {expected}, got {value_kind(value)}", self.where(key))
+            return self._fail(key, f"'{key}' in {self.what} must be {expected}, got {value_kind(value)}", None)
         return value
 
     def text(self, key, where: str, block: bool = False) -> Text:
-        value = self._typed(key, str, "text")
         loc = self.where(key)
-        if not value.strip():
-            raise ContentError(f"'{key}' in {self.what} is empty; write the text or remove the key", loc)
+        value = self._typed(key, str, "text")
+        if value is not None and not value.strip():
+            value = self._fail(key, f"'{key}' in {self.what} is empty; write the text or remove the key", None)
+        if value is None:
+            return Text("", loc, block=block, where=where)
         return Text(value.strip() if not block else value, loc, block=block, where=where)
 
     def msgctxt(self) -> str | None:
@@ -260,44 +299,58 @@ class Fields:
             return None
         value = self.plain("msgctxt")
         if not value.strip() or any(c in value for c in "\n\x04"):
-            raise ContentError("'msgctxt' must be a short text on one line, e.g. 'chart label'", self.where("msgctxt"))
+            return self._fail("msgctxt", "'msgctxt' must be a short text on one line, e.g. 'chart label'", None)
         return value
 
     def plain(self, key, pattern: re.Pattern | None = None, hint: str = "") -> str:
         value = self._typed(key, str, "a string")
-        if pattern is not None and not pattern.match(value):
-            raise ContentError(f"'{key}' value '{value}' is not valid{hint}", self.where(key))
-        return value
+        if value is not None and pattern is not None and not pattern.match(value):
+            return self._fail(key, f"'{key}' value '{value}' is not valid{hint}", "")
+        return value or ""
 
     def url(self, key) -> str:
         value = self._typed(key, str, "a URL")
-        if not re.match(r"^https?://[^\s]+$", value):
-            raise ContentError(f"'{key}' must be an http(s) URL, got '{value}'", self.where(key))
-        return value
+        if value is not None and not re.match(r"^https?://[^\s]+$", value):
+            return self._fail(key, f"'{key}' must be an http(s) URL, got '{value}'", "")
+        return value or ""
 
     def date(self, key) -> _dt.date:
         value = self.data.get(key)
         if not is_date(value):
-            raise ContentError(f"'{key}' must be a date written as YYYY-MM-DD, got {value_kind(value)}", self.where(key))
+            return self._fail(key, f"'{key}' must be a date written as YYYY-MM-DD, got {value_kind(value)}", _dt.date.min)
         return value
 
     def number(self, key) -> float:
-        return float(self._typed(key, (int, float), "a number"))
+        value = self._typed(key, (int, float), "a number")
+        return float(value) if value is not None else 0.0
 
     def items(self, key, kind: str = "a list") -> YamlList:
         value = self.data.get(key)
         if not isinstance(value, YamlList):
-            raise ContentError(f"'{key}' in {self.what} must be {kind}, got {value_kind(value)}", self.where(key))
+            empty = YamlList()
+            empty.location, empty.item_locations = self.where(key), []
+            return self._fail(key, f"'{key}' in {self.what} must be {kind}, got {value_kind(value)}", empty)
         return value
 
     def ids(self, key) -> list[tuple[str, Location]]:
+        """The ids of a list like [F1, F2]; a bad entry is reported and left out."""
         items = self.items(key, "a list of ids like [F1, F2]")
         out = []
         for i, item in enumerate(items):
             if not isinstance(item, str) or not ID.match(item):
-                raise ContentError(f"'{key}' entry {i + 1} must be an id like F1, got {value_kind(item)}", items.where(i))
+                error = ContentError(f"'{key}' entry {i + 1} must be an id like F1, got {value_kind(item)}", items.where(i))
+                if self.problems is None:
+                    raise error
+                self.problems.error(error)
+                continue
             out.append((item, items.where(i)))
         return out
+
+
+def _empty_map(location: Location) -> YamlMap:
+    empty = YamlMap()
+    empty.location, empty.key_locations, empty.value_locations = location, {}, {}
+    return empty
 
 
 def value_kind(value) -> str:

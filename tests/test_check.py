@@ -101,6 +101,27 @@ def test_bg101_template_stale(clean):
     assert codes(clean, "--no-rendered")[0] == {"BG101"}
 
 
+def test_bg101_names_each_changed_text_where_the_author_wrote_it(clean):
+    replace_in(clean / "content/en/brief/recs.md", "Three steps", "Four steps")
+    out = cli(clean, "check", "--no-rendered").output
+    assert ("content/en/brief/recs.md:3: error BG101: new or changed text, not yet in content.pot: "
+            "'Four steps are needed, in this order.'; run `briefgen extract` then `briefgen update` "
+            "(translators will see it as untranslated or fuzzy)") in out
+    line = next(e.line for e in read_po(clean / "locales/content.pot").entries
+                if e.msgid == "Three steps are needed, in this order.")
+    assert (f"locales/content.pot:{line}: error BG101: text no longer in the sources (changed or removed): "
+            "'Three steps are needed, in this order.'") in out
+    assert "is stale against the sources" not in out  # the texts say it
+
+
+def test_build_names_the_texts_that_fell_back(clean):
+    replace_in(clean / "content/en/brief/recs.md", "Three steps", "Four steps")
+    result = cli(clean, "build", "--no-pdf")
+    assert result.exit_code == 0
+    assert ("warning: es/brief: 1 unit(s) fell back to en:\n"
+            "  content/en/brief/recs.md:3: absent: 'Four steps are needed, in this order.'") in result.output
+
+
 def test_bg102_catalog_not_updated(clean):
     replace_in(clean / "content/en/brief/recs.md", "Three steps", "Four steps")
     assert cli(clean, "extract").exit_code == 0
