@@ -11,7 +11,7 @@ from pathlib import Path
 from .config import Project
 from .errors import CatalogError, ContentError, ErrorList, Location, did_you_mean
 from .model import (
-    Author, Bar, BarGroup, Document, Figure, Finding, LanguageMeta, Library, Licence, Meta, Override, Recommendation,
+    About, Author, Bar, BarGroup, Document, Figure, Finding, LanguageMeta, Library, Licence, Meta, Override, Recommendation,
     Section, Source, Text,
 )
 from .pofile import PoFile, read_po
@@ -100,7 +100,8 @@ def _figure(item, i: int, where: Location) -> Figure:
 
 
 _META_REQUIRED = ("title", "authors", "date", "publisher", "place", "series", "abstract", "output", "layout")
-_META_OPTIONAL = ("subtitle", "short_title", "keywords", "licence", "copyright", "highlights", "record", "edition_note")
+_META_OPTIONAL = ("subtitle", "short_title", "keywords", "licence", "copyright", "highlights", "record", "edition_note",
+                  "disclaimer", "acknowledgements", "about")
 _OUTPUT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
@@ -134,14 +135,50 @@ def load_document(project: Project, name: str, library: Library) -> Document:
                     sources=[*library.sources, path, *(s.path for s in sections)])
 
 
-def _meta(f: Fields, label: str) -> Meta:
+def _authors(f: Fields, label: str) -> list[Author]:
     authors = []
     alist = f.items("authors", "a list of authors")
     for i, a in enumerate(alist):
-        af = Fields(a, f"author {i + 1}", alist.where(i), ("name",), ("affiliation",))
-        authors.append(Author(af.plain("name"), af.text("affiliation", f"{label} › author affiliation") if af.has("affiliation") else None))
+        af = Fields(a, f"author {i + 1}", alist.where(i), ("name",), ("affiliation", "bio"))
+        authors.append(Author(af.plain("name"),
+                              af.text("affiliation", f"{label} › author affiliation") if af.has("affiliation") else None,
+                              af.text("bio", f"{label} › author bio", block=True) if af.has("bio") else None))
     if not authors:
         raise ContentError("'authors' is empty; list at least one author", f.where("authors"))
+    return authors
+
+
+def _licence(f: Fields, label: str) -> Licence | None:
+    """The licence, or None when there is none or it is marked `confirmed: false` (kept in the YAML
+    for the editors, printed nowhere: not in the editions, their metadata or the deposit)."""
+    if not f.has("licence"):
+        return None
+    lf = Fields(f.data["licence"], "licence", f.where("licence"), ("name",), ("url", "confirmed"))
+    confirmed = lf.data.get("confirmed", True)
+    if not isinstance(confirmed, bool):
+        raise ContentError(f"'confirmed' in licence must be true or false, got {value_kind(confirmed)}", lf.where("confirmed"))
+    name = lf.text("name", f"{label} › licence")
+    if not confirmed:
+        return None
+    if not lf.has("url"):
+        raise ContentError("a confirmed licence needs its 'url'; add it, or mark the licence 'confirmed: false'",
+                           f.where("licence"))
+    return Licence(name, lf.url("url"))
+
+
+def _about(f: Fields, label: str) -> list[About]:
+    out = []
+    if f.has("about"):
+        alist = f.items("about", "a list of notes, each with an id, a title and a text")
+        for i, a in enumerate(alist):
+            af = Fields(a, f"about note {i + 1}", alist.where(i), ("id", "title", "text"))
+            out.append(About(af.plain("id", ID, " (letters, digits and '-', e.g. about-fast)"),
+                             af.text("title", f"{label} › about › title"), af.text("text", f"{label} › about › text", block=True)))
+    return out
+
+
+def _meta(f: Fields, label: str) -> Meta:
+    authors = _authors(f, label)
     keywords = []
     if f.has("keywords"):
         klist = f.items("keywords")
@@ -149,12 +186,10 @@ def _meta(f: Fields, label: str) -> Meta:
             if not isinstance(k, str):
                 raise ContentError(f"keyword {i + 1} must be text, got {value_kind(k)}", klist.where(i))
             keywords.append(Text(k, klist.where(i), where=f"{label} › keyword"))
-    licence = None
-    if f.has("licence"):
-        lf = Fields(f.data["licence"], "licence", f.where("licence"), ("name", "url"))
-        licence = Licence(lf.text("name", f"{label} › licence"), lf.url("url"))
+    licence = _licence(f, label)
     title = f.text("title", f"{label} › title")
     optional = lambda key, where: f.text(key, f"{label} › {where}") if f.has(key) else None  # noqa: E731
+    block = lambda key, where: f.text(key, f"{label} › {where}", block=True) if f.has(key) else None  # noqa: E731
     return Meta(
         title=title, short_title=optional("short_title", "short title") or title,
         series=f.text("series", f"{label} › series"), authors=authors, date=f.date("date"),
@@ -166,7 +201,8 @@ def _meta(f: Fields, label: str) -> Meta:
         subtitle=optional("subtitle", "subtitle"),
         record=_record(f.data["record"], f.where("record")) if f.has("record") else {},
         output_location=f.where("output"),
-        edition_note=f.text("edition_note", f"{label} › edition note", block=True) if f.has("edition_note") else None,
+        edition_note=block("edition_note", "edition note"), disclaimer=block("disclaimer", "disclaimer"),
+        acknowledgements=block("acknowledgements", "acknowledgements"), about=_about(f, label),
     )
 
 
