@@ -31,16 +31,22 @@ from .views import (
 class TextRenderer:
     """Renders the Texts of one document in one mode, numbering footnotes continuously."""
 
-    def __init__(self, project: Project, mode: str, labels):
-        """`labels` is templates/labels.html as a module: the labels briefgen writes into the text."""
+    def __init__(self, project: Project, mode: str, notes_label: str, back_label: str):
         self.project = project
-        text = lambda markup: Markup(markup).unescape().strip()  # noqa: E731
-        self.style = Style(mode=mode, notes_label=text(labels.notes()), back_label=text(labels.back()),
-                           table_label=lambda n: text(labels.table(n)),
-                           source_labels={"source": text(labels.source()), "sources": text(labels.sources())})
+        self.style = Style(mode=mode, notes_label=notes_label, back_label=back_label)
         self.media_prefix = None if mode == "print" else "media/"
         self.resources: list = []
         self.fallbacks = 0
+
+    @classmethod
+    def with_labels(cls, project: Project, mode: str, labels) -> TextRenderer:
+        """A renderer whose labels come from templates/labels.html (`labels`, the template as a module):
+        the labels briefgen writes into the text (notes lists, table captions and source lines)."""
+        text = lambda markup: Markup(markup).unescape().strip()  # noqa: E731
+        r = cls(project, mode, text(labels.notes()), text(labels.back()))
+        r.style.table_label = lambda n: text(labels.table(n))
+        r.style.source_labels = {"source": text(labels.source()), "sources": text(labels.sources())}
+        return r
 
     def _pass(self, text: Text, **kw) -> Pass:
         return Pass(
@@ -274,7 +280,7 @@ def _about(r: TextRenderer, meta) -> dict:
 
 def document_view(project: Project, doc: Document, mode: str, env: jinja2.Environment) -> tuple[DocumentView, TextRenderer]:
     """The typed template context of one document in one mode ('screen' or 'print')."""
-    r = TextRenderer(project, mode, env.get_template("labels.html").module)
+    r = TextRenderer.with_labels(project, mode, env.get_template("labels.html").module)
     meta = doc.meta
     sections, toc = _sections(r, doc)
     authors = []
