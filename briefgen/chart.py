@@ -1,4 +1,6 @@
-"""Data figures: a grouped horizontal bar chart drawn as SVG from the YAML data."""
+"""Data figures: a grouped horizontal bar chart drawn as SVG from the YAML data, inline in the page
+(so it is set in the page's fonts), in two layouts: labels beside the bars for a text column and
+labels above the bars for a phone."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,13 +9,11 @@ from html import escape as _escape
 
 from babel.numbers import format_decimal, format_percent
 
-WIDTH = 640
-LABEL_W = 170
-BAR_H = 22
-GAP = 6
-GROUP_GAP = 18
-TITLE_H = 30
-COLOURS = ("#1f5f8b", "#7aa6c2", "#c2571a")
+# Okabe and Ito's colour-blind-safe palette, the five colours with at least 3:1 contrast on white
+# (WCAG 1.4.11): blue, vermillion, bluish green, reddish purple, black. A series keeps its colour
+# in every group; a chart with more series than colours repeats them.
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#000000")
+FONT = "'Source Sans 3', 'Source Sans Pro', system-ui, sans-serif"
 
 
 @dataclass
@@ -28,6 +28,23 @@ class ChartGroup:
     bars: list[ChartBar]
 
 
+@dataclass(frozen=True)
+class Layout:
+    """Sizes in SVG units; a text column shows the chart at about its width, so units are pixels."""
+
+    width: int
+    font: int  # label size
+    label_w: int  # room for labels beside the bars (0: labels go above the bars)
+    bar_h: int = 20
+    gap: int = 8
+    group_gap: int = 16
+    value_w: int = 58  # room for the value after the longest bar
+
+
+WIDE = Layout(width=640, font=13, label_w=210)
+NARROW = Layout(width=340, font=14, label_w=0, bar_h=16, gap=6)
+
+
 def escape(text: str) -> str:
     """&, < and > as entities (what SVG text needs; html.escape without quotes: xml.sax.saxutils would
     import urllib and http.client, 15 ms of every build)."""
@@ -35,40 +52,60 @@ def escape(text: str) -> str:
 
 
 def format_value(value: float, unit: str, locale: str) -> str:
-    """A figure formatted for the locale, e.g. 49.1% (en), 49.1 % (es_MX), 49,1 % (es_ES)."""
+    """A figure formatted for the locale, e.g. 49.1% (en, es_MX), 49,1 % (es_ES)."""
     if unit == "percent":
         return format_percent(Decimal(str(value)) / 100, locale=locale, decimal_quantization=False)
     return format_decimal(Decimal(str(value)), locale=locale)
 
 
-def bar_chart(title: str, desc: str, groups: list[ChartGroup], unit: str, locale: str, ident: str) -> str:
-    """An accessible SVG (role=img with title and desc); every value printed beside its bar."""
-    scale_max = 100.0 if unit == "percent" else max((b.value for g in groups for b in g.bars), default=1) * 1.1
-    plot_w = WIDTH - LABEL_W - 70
-    y = TITLE_H
-    parts = []
+def series_colours(groups: list[ChartGroup]) -> dict[str, str]:
+    """One colour per series (bar label), in order of first appearance."""
+    colours: dict[str, str] = {}
     for g in groups:
-        parts.append(f'<text class="group" x="0" y="{y + 14}">{escape(g.label)}</text>')
-        y += 22
+        for b in g.bars:
+            colours.setdefault(b.label, PALETTE[len(colours) % len(PALETTE)])
+    return colours
+
+
+def _bars(groups: list[ChartGroup], unit: str, locale: str, lay: Layout) -> tuple[list[str], int]:
+    scale_max = 100.0 if unit == "percent" else max((b.value for g in groups for b in g.bars), default=1) * 1.05
+    colours = series_colours(groups)
+    plot_w = lay.width - lay.label_w - lay.value_w
+    line = lay.font + 5
+    parts, y = [], 0
+    for g in groups:
+        parts.append(f'<text x="0" y="{y + lay.font}" font-weight="700">{escape(g.label)}</text>')
+        y += line + 4
         top = y
-        for i, b in enumerate(g.bars):
+        for b in g.bars:
+            if not lay.label_w:  # the label on a line of its own, above its bar
+                parts.append(f'<text x="0" y="{y + lay.font}">{escape(b.label)}</text>')
+                y += line
             w = max(1.0, plot_w * b.value / scale_max)
-            colour = COLOURS[i % len(COLOURS)]
+            base = y + lay.bar_h / 2 + lay.font * 0.35
+            if lay.label_w:
+                parts.append(f'<text x="{lay.label_w - 8}" y="{base:.1f}" text-anchor="end">{escape(b.label)}</text>')
             parts.append(
-                f'<text class="label" x="{LABEL_W - 8}" y="{y + BAR_H * 0.7:.1f}" text-anchor="end">{escape(b.label)}</text>'
-                f'<rect x="{LABEL_W}" y="{y}" width="{w:.1f}" height="{BAR_H}" fill="{colour}"/>'
-                f'<text class="value" x="{LABEL_W + w + 6:.1f}" y="{y + BAR_H * 0.7:.1f}">{escape(format_value(b.value, unit, locale))}</text>'
-            )
-            y += BAR_H + GAP
+                f'<rect x="{lay.label_w}" y="{y}" width="{w:.1f}" height="{lay.bar_h}" fill="{colours[b.label]}"/>'
+                f'<text x="{lay.label_w + w + 6:.1f}" y="{base:.1f}" font-weight="600">'
+                f'{escape(format_value(b.value, unit, locale))}</text>')
+            y += lay.bar_h + lay.gap
         # the axis spans the bars only, so it never crosses the group's label
-        parts.append(f'<line x1="{LABEL_W}" y1="{top - 3}" x2="{LABEL_W}" y2="{y - GAP + 3}" stroke="#444" stroke-width="1"/>')
-        y += GROUP_GAP
-    height = y
+        parts.append(f'<line x1="{lay.label_w}" y1="{top - 3}" x2="{lay.label_w}" y2="{y - lay.gap + 3}" '
+                     'stroke="#444" stroke-width="1"/>')
+        y += lay.group_gap
+    return parts, y - lay.group_gap + 4
+
+
+def bar_chart(desc: str, groups: list[ChartGroup], unit: str, locale: str, ident: str, narrow: bool = False) -> str:
+    """An accessible inline SVG: role=img named by its <title>, the figure's text alternative (the
+    figure's caption gives its title, so the chart does not repeat it); every value printed beside
+    its bar."""
+    lay = NARROW if narrow else WIDE
+    parts, height = _bars(groups, unit, locale, lay)
     return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" '
-        f'role="img" aria-labelledby="{ident}-t {ident}-d" font-family="Source Sans 3, sans-serif" font-size="13">'
-        f'<title id="{ident}-t">{escape(title)}</title><desc id="{ident}-d">{escape(desc)}</desc>'
-        '<style>.group{font-weight:700;fill:#1a1a1a}.label{fill:#1a1a1a}.value{fill:#1a1a1a;font-weight:600}</style>'
-        f'<text class="group" x="0" y="16" font-size="14">{escape(title)}</text>'
-        + "".join(parts) + "</svg>"
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {lay.width} {height}" width="{lay.width}" '
+        f'height="{height}" role="img" aria-labelledby="{ident}-t" class="chart-{"narrow" if narrow else "wide"}" '
+        f'font-family="{FONT}" font-size="{lay.font}" fill="#1a1a1a">'
+        f'<title id="{ident}-t">{escape(desc)}</title>' + "".join(parts) + "</svg>"
     )

@@ -28,6 +28,8 @@ class Project:
     locales: dict = field(default_factory=dict)  # language -> Babel locale, e.g. es -> es_MX
     config_file: Path | None = None
     deposit: dict = field(default_factory=dict)  # [tool.briefgen.deposit]: who deposits, where
+    house_style: dict = field(default_factory=dict)  # [tool.briefgen.house-style.<lang>]: e.g. date-format
+    credit: bool = False  # `credit = true`: the web pages' footer names the tool that made them
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -68,6 +70,10 @@ class Project:
     def locale(self, lang: str) -> str:
         return self.locales.get(lang, lang.replace("-", "_"))
 
+    def date_format(self, lang: str) -> str:
+        """How a language's editions write dates: a Babel format name or a CLDR pattern ("d MMMM y")."""
+        return self.house_style.get(lang, {}).get("date-format", "long")
+
 
 _KEYS = {
     "source-language": str,
@@ -77,8 +83,11 @@ _KEYS = {
     "pdf-variant": str,
     "locales": dict,
     "deposit": dict,
+    "house-style": dict,
+    "credit": bool,
 }
 _DEPOSIT_KEYS = ("source-organization", "repository")
+_STYLE_KEYS = ("date-format",)
 
 
 def build_time(fallback: _dt.date | None = None) -> _dt.datetime | None:
@@ -133,6 +142,16 @@ def _read_table(path: Path) -> tuple[dict, str]:
     return cfg, text
 
 
+def _check_house_style(style: dict, languages: tuple, fail) -> None:
+    for lang, keys in style.items():
+        if lang not in languages:
+            fail("house-style", f"'{lang}' is not one of the configured languages{did_you_mean(lang, languages)}")
+        for key, value in (keys.items() if isinstance(keys, dict) else [("", None)]):
+            if key not in _STYLE_KEYS or not isinstance(value, str) or not value.strip():
+                fail("house-style", f"[tool.briefgen.house-style.{lang}] takes text keys {', '.join(_STYLE_KEYS)}, "
+                     "e.g. date-format = \"long\" (a Babel format name) or a CLDR pattern such as \"d MMMM y\"")
+
+
 def load_project(root: Path) -> Project:
     """Read and validate `[tool.briefgen]` from root/pyproject.toml."""
     root = root.resolve()
@@ -172,6 +191,8 @@ def load_project(root: Path) -> Project:
         if key not in _DEPOSIT_KEYS or not isinstance(value, str):
             fail("deposit", f"'{key}' is not a text key of [tool.briefgen.deposit]{did_you_mean(key, _DEPOSIT_KEYS)}; "
                  f"known keys: {', '.join(_DEPOSIT_KEYS)}")
+    style = cfg.get("house-style", {})
+    _check_house_style(style, (source, *targets), fail)
     site_url = cfg.get("site-url", "https://example.org/")
     if not re.match(r"^https?://", site_url):
         fail("site-url", "must be an absolute http(s) URL, e.g. https://example.org/briefings/")
@@ -185,4 +206,6 @@ def load_project(root: Path) -> Project:
         locales=dict(locales),
         config_file=path,
         deposit=dict(deposit),
+        house_style={lang: dict(keys) for lang, keys in style.items()},
+        credit=cfg.get("credit", False),
     )

@@ -8,15 +8,13 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import schema
 from .config import Project
 from .errors import CatalogError, ContentError, Location, Problems, did_you_mean, natural_key
-from .model import (
-    Author, Bar, BarGroup, Document, Figure, Finding, LanguageMeta, Library, Licence, Meta, Override, Recommendation,
-    Section, Source, Text, walk_texts,
-)
 from .lint import lint_msgstr, lint_text
+from .model import Document, LanguageMeta, Library, Override, Section, Text, walk_texts
 from .pofile import PoFile, read_po
-from .source import ID, Fields, YamlList, value_kind, load_yaml, read_text, split_front_matter
+from .source import Fields, YamlList, load_yaml, read_text, split_front_matter
 
 
 # ----- loading ------------------------------------------------------------------------------
@@ -38,7 +36,7 @@ def load_library(project: Project, problems: Problems | None = None) -> Library:
     problems = Problems() if mine else problems
     base = project.language_dir(project.source_language)
     library = Library({}, {}, {}, [])
-    for kind, load in (("finding", _finding), ("recommendation", _recommendation), ("figure", _figure)):
+    for kind, load in (("finding", schema.finding), ("recommendation", schema.recommendation), ("figure", schema.figure)):
         name, table = _KINDS[kind], getattr(library, _KINDS[kind])
         path = base / f"{name}.yaml"
         if not path.exists():
@@ -61,62 +59,6 @@ def load_library(project: Project, problems: Problems | None = None) -> Library:
     if mine:
         problems.raise_errors()
     return library
-
-
-def _finding(item, i: int, where: Location, problems: Problems) -> Finding:
-    f = Fields(item, f"finding {i + 1}", where, ("id", "title", "body"), ("sources", "msgctxt"), problems)
-    fid = f.plain("id", ID, " (use letters and digits, e.g. F1)")
-    label = f"Finding {fid}"
-    srcs = []
-    if f.has("sources"):
-        lst = f.items("sources")
-        for j, s in enumerate(lst):
-            sf = Fields(s, f"source {j + 1} of finding {fid}", lst.where(j), ("text",), ("url",), problems)
-            srcs.append(Source(sf.text("text", f"{label} › source {j + 1}"), sf.url("url") if sf.has("url") else None))
-    finding = Finding(fid, f.text("title", f"{label} › title"), f.text("body", f"{label} › body", block=True), srcs,
-                      f.data.location)
-    context = f.msgctxt()
-    for text in (finding.title, finding.body, *(src.text for src in srcs)):
-        text.context = context
-    return finding
-
-
-def _recommendation(item, i: int, where: Location, problems: Problems) -> Recommendation:
-    f = Fields(item, f"recommendation {i + 1}", where, ("id", "title", "body"), ("audience",), problems)
-    rid = f.plain("id", ID, " (use letters and digits, e.g. R1)")
-    label = f"Recommendation {rid}"
-    audience = f.text("audience", f"{label} › audience") if f.has("audience") else None
-    return Recommendation(rid, audience, f.text("title", f"{label} › title"), f.text("body", f"{label} › body", block=True),
-                          f.data.location)
-
-
-def _figure(item, i: int, where: Location, problems: Problems) -> Figure:
-    f = Fields(item, f"figure {i + 1}", where, ("id", "title", "alt", "groups"), ("source", "unit"), problems)
-    gid = f.plain("id", ID, " (use letters, digits and '-', e.g. enif-2021)")
-    label = f"Figure {gid}"
-    unit = f.plain("unit") if f.has("unit") else "percent"
-    if unit not in ("percent", "number"):
-        problems.error(ContentError(f"'unit' must be 'percent' or 'number'{did_you_mean(unit, ('percent', 'number'))}",
-                                    f.where("unit")))
-    groups = []
-    glist = f.items("groups")
-    for j, g in enumerate(glist):
-        gf = Fields(g, f"group {j + 1} of figure {gid}", glist.where(j), ("label", "bars"), problems=problems)
-        bars = []
-        blist = gf.items("bars")
-        for k, b in enumerate(blist):
-            bf = Fields(b, f"bar {k + 1} of figure {gid}", blist.where(k), ("label", "value"), problems=problems)
-            if isinstance(b, dict) and isinstance(b.get("label"), (int, float)) and not isinstance(b.get("label"), bool):
-                b["label"] = str(b["label"])
-            bars.append(Bar(bf.text("label", f"{label} › bar label"), bf.number("value")))
-        groups.append(BarGroup(gf.text("label", f"{label} › group label"), bars))
-    return Figure(gid, f.text("title", f"{label} › title"), f.text("alt", f"{label} › alt text"),
-                  f.text("source", f"{label} › source") if f.has("source") else None, unit, groups, f.data.location)
-
-
-_META_REQUIRED = ("title", "authors", "date", "publisher", "place", "series", "abstract", "output", "layout")
-_META_OPTIONAL = ("subtitle", "short_title", "keywords", "licence", "copyright", "highlights", "record", "edition_note")
-_OUTPUT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
 def _lookup(library: Library, kinds: tuple[str, ...], ref: str, loc: Location):
@@ -149,50 +91,14 @@ def load_document(project: Project, name: str, library: Library, problems: Probl
     folder = project.language_dir(project.source_language) / name
     path = folder / "document.yaml"
     data = load_yaml(path, project.root)
-    f = Fields(data, "document.yaml", Location(path, 1), _META_REQUIRED, _META_OPTIONAL, problems)
+    f = Fields(data, "document.yaml", Location(path, 1), schema.META_REQUIRED, schema.META_OPTIONAL, problems)
     label = name.replace("-", " ").capitalize()
-    meta = _meta(f, label, problems)
+    meta = schema.meta(f, label, problems)
     highlights = _refs(library, ("recommendation", "finding"), f, "highlights", problems) if f.has("highlights") else []
     sections = _layout(project, f, folder, label, library, problems)
     return Document(name=name, lang=project.source_language, locale=project.locale(project.source_language),
                     meta=meta, highlights=highlights, sections=sections,
                     sources=[*library.sources, path, *(s.path for s in sections)])
-
-
-def _meta(f: Fields, label: str, problems: Problems) -> Meta:
-    authors = []
-    alist = f.items("authors", "a list of authors")
-    for i, a in enumerate(alist):
-        af = Fields(a, f"author {i + 1}", alist.where(i), ("name",), ("affiliation",), problems)
-        authors.append(Author(af.plain("name"), af.text("affiliation", f"{label} › author affiliation") if af.has("affiliation") else None))
-    if not authors and isinstance(f.data.get("authors"), YamlList):
-        problems.error(ContentError("'authors' is empty; list at least one author", f.where("authors")))
-    keywords = []
-    if f.has("keywords"):
-        klist = f.items("keywords")
-        for i, k in enumerate(klist):
-            if not isinstance(k, str):
-                problems.error(ContentError(f"keyword {i + 1} must be text, got {value_kind(k)}", klist.where(i)))
-            keywords.append(Text(str(k), klist.where(i), where=f"{label} › keyword"))
-    licence = None
-    if f.has("licence"):
-        lf = Fields(f.data["licence"], "licence", f.where("licence"), ("name", "url"), problems=problems)
-        licence = Licence(lf.text("name", f"{label} › licence"), lf.url("url"))
-    title = f.text("title", f"{label} › title")
-    optional = lambda key, where: f.text(key, f"{label} › {where}") if f.has(key) else None  # noqa: E731
-    return Meta(
-        title=title, short_title=optional("short_title", "short title") or title,
-        series=f.text("series", f"{label} › series"), authors=authors, date=f.date("date"),
-        publisher=f.text("publisher", f"{label} › publisher"), place=f.text("place", f"{label} › place"),
-        keywords=keywords, licence=licence,
-        copyright=optional("copyright", "copyright holder") or f.text("publisher", label),
-        abstract=f.text("abstract", f"{label} › abstract", block=True),
-        output=f.plain("output", _OUTPUT, " (use letters, digits, '_', '-', no extension)"),
-        subtitle=optional("subtitle", "subtitle"),
-        record=_record(f.data["record"], f.where("record"), problems) if f.has("record") else {},
-        output_location=f.where("output"),
-        edition_note=f.text("edition_note", f"{label} › edition note", block=True) if f.has("edition_note") else None,
-    )
 
 
 def _layout(project: Project, f: Fields, folder: Path, label: str, library: Library, problems: Problems) -> list[Section]:
@@ -223,14 +129,6 @@ def _layout(project: Project, f: Fields, folder: Path, label: str, library: Libr
                     setattr(section, _KINDS[kind], _refs(library, (kind,), ef, _KINDS[kind], problems))
             sections.append(section)
     return sections
-
-
-def _record(data, where: Location, problems: Problems) -> dict:
-    f = Fields(data, "record", where, ("identifier", "type", "subtype"), ("url",), problems)
-    out = {k: f.plain(k) for k in ("identifier", "type", "subtype")}
-    if f.has("url"):
-        out["url"] = f.url("url")
-    return out
 
 
 def _load_section(project: Project, path: Path, name: str, label: str, problems: Problems) -> Section:
@@ -280,7 +178,7 @@ def load_documents(project: Project) -> tuple[Library, list[Document]]:
 # ----- target languages: own metadata, overrides, catalogs ----------------------------------
 
 _HEX = re.compile(r"^[0-9a-f]{64}$")
-_LANG_META_OPTIONAL = ("locale", "translator", "title", "short_title", "subtitle")
+_LANG_OPTIONAL = ("locale", "translator", "title", "short_title", "subtitle")
 
 
 def load_language(project: Project, lang: str, doc: Document, problems: Problems) -> LanguageMeta:
@@ -289,8 +187,8 @@ def load_language(project: Project, lang: str, doc: Document, problems: Problems
     meta = LanguageMeta()
     if path.exists():
         f = Fields(load_yaml(path, project.root), f"{lang}/{doc.name}/document.yaml", Location(path, 1), ("output",),
-                   _LANG_META_OPTIONAL, problems)
-        meta.output = f.plain("output", _OUTPUT, " (letters, digits, '_', '-')")
+                   _LANG_OPTIONAL, problems)
+        meta.output = f.plain("output", schema.OUTPUT, " (letters, digits, '_', '-')")
         meta.output_location = f.where("output")
         if f.has("locale"):
             meta.locale = f.plain("locale", re.compile(r"^[a-z]{2,3}(_[A-Z]{2})?$"), " (a Babel locale like es_MX)")

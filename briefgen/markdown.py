@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import html
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -96,11 +95,20 @@ def _kind(stack: list[str]) -> str:
 _CAPTION = re.compile(r"^\s*Table:\s*")
 
 
+_TABLE_SOURCE = re.compile(r"^\s*(Sources?):\s*")
+
+
 def _is_caption(tokens, i: int) -> bool:
     return (
         i >= 1 and tokens[i - 1].type == "paragraph_open" and i + 2 < len(tokens)
         and tokens[i + 2].type == "table_open" and bool(_CAPTION.match(tokens[i].content))
     )
+
+
+def _table_source(tokens, i: int) -> str | None:
+    """'Source(s)' when token i is a paragraph right after a table that starts so: its source line."""
+    m = i >= 2 and tokens[i - 2].type == "table_close" and _TABLE_SOURCE.match(tokens[i].content)
+    return m.group(1) if m else None
 
 
 def _number_footnotes(env: dict) -> None:
@@ -143,16 +151,21 @@ def _units_rule(state) -> None:
                 tok.attrSet("id", p.id_prefix + slugify(normalize(state.tokens[i + 1].content)))
         if tok.type != "inline":
             continue
-        caption = _is_caption(state.tokens, i)
+        caption, source = _is_caption(state.tokens, i), _table_source(state.tokens, i)
         if caption:
             # "Table: ..." right before a table is the table's caption (pandoc's convention)
             tok.content = _CAPTION.sub("", tok.content, count=1)
             state.tokens[i - 1].meta["caption"] = True
+        elif source:
+            # "Source: ..." right after a table is its source line; the label comes from the templates
+            tok.content = _TABLE_SOURCE.sub("", tok.content, count=1)
+            state.tokens[i - 1].meta["table_source"] = source.lower()
         msgid = normalize(tok.content)
         if not _LETTER.search(msgid):
             continue  # numbers and punctuation alone ("47.1%", "—") need no translation
         if p.collect is not None:
-            p.collect.append(RawUnit(msgid, "table caption" if caption else _kind(stack), last_line))
+            kind = "table caption" if caption else "table source" if source else _kind(stack)
+            p.collect.append(RawUnit(msgid, kind, last_line))
         if p.translations is not None:
             found = p.translations.get(msgid)
             if found is not None:
@@ -275,109 +288,6 @@ def _collect_units(source: str, block: bool) -> tuple[RawUnit, ...]:
     p = Pass(collect=[])
     parse(source, block, p)
     return tuple(p.collect)
-
-
-# ----- rendering ---------------------------------------------------------------------------
-
-
-@dataclass
-class Style:
-    """How rendered Markdown should look: screen (endnotes per section) or print (float footnotes)."""
-
-    mode: str = "screen"
-    heading_shift: int = 1
-    notes_label: str = "Notes"
-    back_label: str = "Back to text"
-    footnote_counter: list = field(default_factory=lambda: [0])  # shared across a document
-
-
-def render(tokens: list[Token], env: dict, style: Style, block: bool) -> str:
-    """HTML for parsed tokens (block or inline)."""
-    md = parser()
-    if not block:
-        return md.renderer.renderInline(tokens[0].children or [], md.options, env)
-    offset = style.footnote_counter[0]
-    notes = len(env.get("footnotes", {}).get("list", {}))
-    contents = _footnote_contents(tokens, env) if style.mode == "print" else {}
-    out: list[str] = []
-    caption = None
-    i = 0
-    while i < len(tokens):
-        tok = tokens[i]
-        if tok.type == "paragraph_open" and tok.meta.get("caption"):
-            caption = _render_inline(tokens[i + 1].children or [], env, style, offset, contents)
-            i += 3  # the caption paragraph moves into the table
-            continue
-        if tok.type == "table_open" and caption is not None:
-            out.append(f"<table>\n<caption>{caption}</caption>\n")
-            caption = None
-            i += 1
-            continue
-        if tok.type == "footnote_block_open" and style.mode == "print":
-            break  # print footnotes float at their references instead
-        if tok.type in ("heading_open", "heading_close"):
-            level = min(6, int(tok.tag[1]) + style.heading_shift)
-            tok.tag = f"h{level}"
-        if tok.type == "inline":
-            out.append(_render_inline(tok.children or [], env, style, offset, contents))
-        elif tok.type == "footnote_block_open":
-            out.append(
-                f'<section class="footnotes" aria-label="{html.escape(style.notes_label)}">'
-                f'<ol class="footnote-list" start="{offset + 1}">\n'
-            )
-        elif tok.type == "footnote_block_close":
-            out.append("</ol></section>\n")
-        elif tok.type == "footnote_open":
-            n = offset + tok.meta["id"] + 1
-            out.append(f'<li id="fn-{n}" class="footnote-item">')
-        elif tok.type == "footnote_close":
-            out.append("</li>\n")
-        elif tok.type == "footnote_anchor":
-            n = offset + tok.meta["id"] + 1
-            sub = f"-{tok.meta['subId']}" if tok.meta["subId"] > 0 else ""
-            out.append(
-                f' <a href="#fnref-{n}{sub}" class="footnote-back" aria-label="{html.escape(style.back_label)} {n}">↩︎</a>'
-            )
-        elif tok.type == "th_open":
-            out.append(md.renderer.renderToken(tokens, i, md.options, env).replace("<th", '<th scope="col"', 1))
-        else:
-            out.append(md.renderer.renderToken(tokens, i, md.options, env))
-        i += 1
-    style.footnote_counter[0] = offset + notes
-    return "".join(out)
-
-
-def _render_inline(children: list[Token], env: dict, style: Style, offset: int, contents: dict) -> str:
-    md = parser()
-    out = []
-    for idx, child in enumerate(children):
-        if child.type == "footnote_ref":
-            n = offset + child.meta["id"] + 1
-            if style.mode == "print":
-                out.append(f'<span class="footnote">{contents.get(child.meta["id"], "")}</span>')
-            else:
-                sub = f"-{child.meta['subId']}" if child.meta["subId"] > 0 else ""
-                out.append(
-                    f'<sup class="footnote-ref"><a href="#fn-{n}" id="fnref-{n}{sub}">{n}</a></sup>'
-                )
-        else:
-            out.append(md.renderer.renderInline([child], md.options, env))
-    return "".join(out)
-
-
-def _footnote_contents(tokens: list[Token], env: dict) -> dict[int, str]:
-    contents: dict[int, list[str]] = {}
-    current = None
-    style = Style(mode="screen")
-    for tok in tokens:
-        if tok.type == "footnote_open":
-            current = tok.meta["id"]
-            contents[current] = []
-        elif tok.type == "footnote_close":
-            current = None
-        elif current is not None and tok.type == "inline":
-            contents[current].append(_render_inline(tok.children or [], env, style, 0, {}))
-    return {k: " ".join(v) for k, v in contents.items()}
 
 
 def plain_text(tokens: list[Token]) -> str:

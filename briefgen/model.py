@@ -31,12 +31,22 @@ class Text:
 class Author:
     name: str
     affiliation: Text | None = None
+    bio: Text | None = None  # a short biography (Markdown), printed under "About the authors"
 
 
 @dataclass
 class Licence:
     name: Text
     url: str
+
+
+@dataclass
+class About:
+    """An 'About ...' note of the back matter: a heading and a Markdown text."""
+
+    id: str
+    title: Text
+    body: Text
 
 
 @dataclass
@@ -107,7 +117,7 @@ class Meta:
     publisher: Text
     place: Text
     keywords: list[Text]
-    licence: Licence
+    licence: Licence | None  # None unless the licence is confirmed (`confirmed: false` prints nothing)
     copyright: Text
     abstract: Text
     output: str
@@ -115,6 +125,9 @@ class Meta:
     record: dict = field(default_factory=dict)  # repository record: identifier, url, type, subtype
     output_location: Location | None = None  # where `output` is set (a language's own file, if any)
     edition_note: Text | None = None  # about this edition (e.g. how its text was made), back matter
+    disclaimer: Text | None = None  # e.g. the views expressed are the authors' own
+    acknowledgements: Text | None = None
+    about: list[About] = field(default_factory=list)  # about the publisher, the initiative, ...
 
 
 @dataclass

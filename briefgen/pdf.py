@@ -95,6 +95,25 @@ def _add_xmp_language(metadata, lang: str) -> None:
     metadata.generate_rdf_metadata = generate
 
 
+def _scope_table_headers(document, pdf) -> None:
+    """A WeasyPrint finisher: give every /TH a /Scope (PDF/UA-1 7.5). WeasyPrint links each data
+    cell to its headers (/Headers) but leaves the headers' scope unsaid, which independent checkers
+    flag. A header in the table's head row heads its column; any other heads its row (Markdown
+    tables have header cells in the head row only)."""
+    import pydyf
+
+    def parent(obj):
+        ref = obj.get("P")
+        return pdf.objects[int(ref.split()[0])] if ref else None
+
+    for obj in pdf.objects:
+        if isinstance(obj, pydyf.Dictionary) and obj.get("Type") == "/StructElem" and obj.get("S") == "/TH":
+            row = parent(obj)
+            group = parent(row) if row is not None else None
+            attributes = obj.setdefault("A", pydyf.Dictionary({"O": "/Table"}))
+            attributes["Scope"] = "/Column" if group is not None and group.get("S") == "/THead" else "/Row"
+
+
 def render_pdf(html: str, base_dir: Path, roots: tuple[Path, ...], variant: str, epoch: int, name: str,
                lang: str, font_config=None) -> bytes:
     """PDF bytes for a print HTML document; reproducible for identical input."""
@@ -113,7 +132,7 @@ def render_pdf(html: str, base_dir: Path, roots: tuple[Path, ...], variant: str,
             document = weasyprint.HTML(string=html, base_url=base_dir.as_uri() + "/", url_fetcher=fetcher).render(
                 font_config=font_config, **options)
             _add_xmp_language(document.metadata, lang)
-            data = document.write_pdf(**options)
+            data = document.write_pdf(finisher=_scope_table_headers, **options)
     except FatalURLFetchingError:
         if fetcher.missing and not fetcher.refused:
             raise BuildError(f"{name}: '{fetcher.missing[-1]}' does not exist; add the file or fix the reference",

@@ -16,12 +16,13 @@ from .chart import ChartBar, ChartGroup, bar_chart
 from .config import Project
 from .model import Document, Figure, Finding, Recommendation, Text
 from .errors import BuildError, Location
-from .markdown import Pass, Style, parse, plain_text, render
+from .markdown import Pass, parse, plain_text
+from .mdhtml import Style, render
 from .plurals import GERMANIC, CountError, whole_number
 from .pofile import PoFile
 from .webpolicy import POLICY
 from .views import (
-    AuthorView, DocumentView, FigureView, FindingView, Heading, RecommendationView, SectionView, SourceView,
+    AboutView, AuthorView, DocumentView, FigureView, FindingView, Heading, RecommendationView, SectionView, SourceView,
 )
 
 
@@ -37,6 +38,16 @@ class TextRenderer:
         self.media_prefix = None if mode == "print" else "media/"
         self.resources: list = []
         self.fallbacks = 0
+
+    @classmethod
+    def with_labels(cls, project: Project, mode: str, labels) -> TextRenderer:
+        """A renderer whose labels come from templates/labels.html (`labels`, the template as a module):
+        the labels briefgen writes into the text (notes lists, table captions and source lines)."""
+        text = lambda markup: Markup(markup).unescape().strip()  # noqa: E731
+        r = cls(project, mode, text(labels.notes()), text(labels.back()))
+        r.style.table_label = lambda n: text(labels.table(n))
+        r.style.source_labels = {"source": text(labels.source()), "sources": text(labels.sources())}
+        return r
 
     def _pass(self, text: Text, **kw) -> Pass:
         return Pass(
@@ -72,13 +83,15 @@ class TextRenderer:
         tokens, _ = parse(text.source, text.block, p)
         return plain_text(tokens)
 
-    def block(self, text: Text, first_id: str | None = None, id_prefix: str = "") -> tuple[Markup, list[Heading]]:
+    def block(self, text: Text, first_id: str | None = None, id_prefix: str = "",
+              notes_out: list | None = None) -> tuple[Markup, list[Heading]]:
+        """A Markdown block and its headings; with `notes_out`, its notes list goes there (screen)."""
         tokens, env = self._parse(text, first_id=first_id, id_prefix=id_prefix)
         headings = []
         for i, tok in enumerate(tokens):
             if tok.type == "heading_open":
                 headings.append(Heading(tok.attrGet("id"), int(tok.tag[1]) + self.style.heading_shift, plain_text([tokens[i + 1]])))
-        return Markup(render(tokens, env, self.style, block=True)), headings
+        return Markup(render(tokens, env, self.style, block=True, notes_out=notes_out)), headings
 
 
 # ----- gettext for templates ----------------------------------------------------------------
@@ -171,6 +184,7 @@ def environment(project: Project, messages: PoFile | None) -> jinja2.Environment
         newstyle=True,
     )
     env.globals["catalog"] = translations
+    env.globals["credit"] = project.credit  # the footer names briefgen only when configured
     env.policies["ext.i18n.trimmed"] = True
     return env
 
@@ -219,14 +233,12 @@ def size_text(size: int, locale: str) -> str:
     return f"{format_decimal(max(1, round(size / 1024)), locale=locale)} KB"
 
 
-def _figure(r: TextRenderer, fig: Figure, locale: str) -> FigureView:
-    import base64
-
+def _figure(r: TextRenderer, fig: Figure, locale: str, number: int) -> FigureView:
     groups = [ChartGroup(r.plain(g.label), [ChartBar(r.plain(b.label), b.value) for b in g.bars]) for g in fig.groups]
     alt = r.plain(fig.alt)
-    svg = bar_chart(r.plain(fig.title), alt, groups, fig.unit, locale, f"fig-{fig.id}")
-    uri = "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
-    return FigureView(fig.id, r.inline(fig.title), alt, Markup(svg), uri, r.inline(fig.source))
+    wide = bar_chart(alt, groups, fig.unit, locale, f"fig-{fig.id}")
+    narrow = bar_chart(alt, groups, fig.unit, locale, f"fig-{fig.id}-narrow", narrow=True)
+    return FigureView(fig.id, number, r.inline(fig.title), alt, Markup(wide), Markup(narrow), r.inline(fig.source))
 
 
 def _finding(r: TextRenderer, f: Finding) -> FindingView:
@@ -239,29 +251,47 @@ def _recommendation(r: TextRenderer, rec: Recommendation) -> RecommendationView:
     return RecommendationView(rec.id, r.inline(rec.audience), r.inline(rec.title), body)
 
 
-def _sections(r: TextRenderer, doc: Document) -> tuple[list[SectionView], list]:
-    """The sections' views, and the table of contents (headings down to level 3)."""
-    sections, toc = [], []
+def _sections(r: TextRenderer, doc: Document) -> tuple[list[SectionView], list[Heading]]:
+    """The sections' views, and the table of contents: each section's heading with its subsections."""
+    sections, toc, figures = [], [], 0
     for s in doc.sections:
-        html, headings = r.block(s.body, first_id=s.name, id_prefix=f"{s.name}-")
-        toc.extend(h for h in headings if h.level <= 3)
-        sections.append(SectionView(s.name, html, [_finding(r, f) for f in s.findings],
-                                    [_recommendation(r, x) for x in s.recommendations],
-                                    [_figure(r, fig, doc.locale) for fig in s.figures]))
+        notes: list[str] = []
+        html, headings = r.block(s.body, first_id=s.name, id_prefix=f"{s.name}-", notes_out=notes)
+        for h in headings:
+            if h.level <= 2 or not toc:
+                toc.append(h)
+            elif h.level == 3:
+                toc[-1].children.append(h)
+        views = []
+        for fig in s.figures:
+            figures += 1
+            views.append(_figure(r, fig, doc.locale, figures))
+        sections.append(SectionView(s.name, html, Markup("".join(notes)), [_finding(r, f) for f in s.findings],
+                                    [_recommendation(r, x) for x in s.recommendations], views))
     return sections, toc
+
+
+def _about(r: TextRenderer, meta) -> dict:
+    """The back matter's apparatus from document.yaml (each part None or empty when not given)."""
+    block = lambda text: r.block(text)[0] if text is not None else None  # noqa: E731
+    return dict(
+        edition_note=block(meta.edition_note), disclaimer=block(meta.disclaimer),
+        acknowledgements=block(meta.acknowledgements),
+        about=[AboutView(a.id, r.inline(a.title), block(a.body)) for a in meta.about],
+    )
 
 
 def document_view(project: Project, doc: Document, mode: str, env: jinja2.Environment) -> tuple[DocumentView, TextRenderer]:
     """The typed template context of one document in one mode ('screen' or 'print')."""
-    labels = env.get_template("labels.html").module  # the labels briefgen writes into the text
-    r = TextRenderer(project, mode, Markup(labels.notes()).unescape().strip(), Markup(labels.back()).unescape().strip())
+    r = TextRenderer.with_labels(project, mode, env.get_template("labels.html").module)
     meta = doc.meta
     sections, toc = _sections(r, doc)
     authors = []
     for a in meta.authors:
         parts = a.name.split()
         initials = " ".join(p[0] + "." for p in parts[:-1])
-        authors.append(AuthorView(a.name, parts[-1], initials, r.inline(a.affiliation)))
+        authors.append(AuthorView(a.name, parts[-1], initials, r.inline(a.affiliation),
+                                  r.block(a.bio)[0] if a.bio is not None else None))
     view = DocumentView(
         name=doc.name,
         lang=doc.lang,
@@ -273,7 +303,7 @@ def document_view(project: Project, doc: Document, mode: str, env: jinja2.Enviro
         subtitle=r.inline(meta.subtitle),
         series=r.inline(meta.series),
         authors=authors,
-        date_text=format_date(meta.date, format="long", locale=doc.locale),
+        date_text=format_date(meta.date, format=project.date_format(doc.lang), locale=doc.locale),
         date_iso=meta.date.isoformat(),
         year=meta.date.year,
         publisher=r.inline(meta.publisher),
@@ -291,7 +321,7 @@ def document_view(project: Project, doc: Document, mode: str, env: jinja2.Enviro
         output=meta.output,
         translator=doc.translator,
         generator=f"briefgen {__version__}",
-        edition_note=r.block(meta.edition_note)[0] if meta.edition_note else None,
+        **_about(r, meta),
     )
     view.fallback_count = r.fallbacks
     from .citation import apa, csl_item

@@ -11,6 +11,7 @@ class Heading:
     id: str
     level: int
     text: str
+    children: list[Heading] = field(default_factory=list)  # its subsections, in the table of contents
 
 
 @dataclass
@@ -38,10 +39,11 @@ class RecommendationView:
 @dataclass
 class FigureView:
     id: str
+    number: int  # figures are numbered across a document
     title: Markup
     alt: str
-    svg: Markup
-    data_uri: str
+    svg: Markup  # the chart drawn for a page as wide as the text column (print, wide screens)
+    svg_narrow: Markup  # the same chart laid out for phones (labels above the bars)
     source: Markup | None
 
 
@@ -49,6 +51,7 @@ class FigureView:
 class SectionView:
     id: str
     html: Markup
+    notes: Markup  # the section's notes list (screen), placed after its figures and boxes
     findings: list[FindingView]
     recommendations: list[RecommendationView]
     figures: list[FigureView]
@@ -60,6 +63,16 @@ class AuthorView:
     family: str
     initials: str
     affiliation: Markup | None
+    bio: Markup | None = None
+
+
+@dataclass
+class AboutView:
+    """One 'About ...' note of the back matter (the publisher, an initiative)."""
+
+    id: str
+    title: Markup
+    body: Markup
 
 
 @dataclass
@@ -99,7 +112,7 @@ class DocumentView:
     publisher_text: str
     place: Markup
     keywords: list[str]
-    licence_name: Markup | None
+    licence_name: Markup | None  # only a licence confirmed in document.yaml
     licence_url: str | None
     copyright: Markup
     abstract: Markup
@@ -119,4 +132,7 @@ class DocumentView:
     created: str = ""  # PDF creation time (ISO 8601)
     citation: Markup = Markup("")  # the suggested citation (APA, citeproc-py)
     edition_note: Markup | None = None  # about this edition (document.yaml `edition_note`)
+    disclaimer: Markup | None = None
+    acknowledgements: Markup | None = None
+    about: list[AboutView] = field(default_factory=list)  # about the publisher, the initiative
     csl: dict = field(default_factory=dict)  # the citation data it is made from

@@ -18,11 +18,21 @@ SHOTS = [
     ("site-es.png", "dist/site/es/briefing/index.html", "1280,900"),
     ("site-es-phone.png", "dist/site/es/briefing/index.html", "390,844"),
 ]
+# PDF pages: the page number, or the text of the page to show (the first page that has it)
 COVERS = [
     ("pdf-cover-en.png", "dist/pdf/financial_inclusion_mexico.pdf", 1),
     ("pdf-cover-es.png", "dist/pdf/financial_inclusion_mexico_spanish.pdf", 1),
-    ("pdf-page-es.png", "dist/pdf/financial_inclusion_mexico_spanish.pdf", 4),
+    ("pdf-page-es.png", "dist/pdf/financial_inclusion_mexico_spanish.pdf", "CUADRO 1"),
+    ("pdf-chart-es.png", "dist/pdf/financial_inclusion_mexico_concept_note_spanish.pdf", "FIGURA 1"),
 ]
+
+
+def page_with(pdf: Path, text: str) -> int:
+    pages = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    for number, page in enumerate(pages.split("\f"), 1):
+        if text in page:
+            return number
+    sys.exit(f"no page of {pdf.name} has {text!r}")
 
 
 def main() -> None:
@@ -39,6 +49,7 @@ def main() -> None:
                            check=True, capture_output=True)
     for name, pdf, page in COVERS:
         stem = OUT / name.removesuffix(".png")
+        page = page if isinstance(page, int) else page_with(REPO / pdf, page)
         subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", str(page), "-l", str(page), "-singlefile",
                         str(REPO / pdf), str(stem)], check=True)
     print("\n".join(sorted(str(p.relative_to(REPO)) for p in OUT.glob("*.png"))))

@@ -47,8 +47,19 @@ def test_build_writes_english_html(project, run):
     assert note.find("a", href="#fnref-1") is not None
     finding = page.find("aside", id="finding-f1")
     assert "49.1% of adults held an account" in finding.text()
-    assert page.find("img", alt="Account ownership rose from 47.1% in 2018 to 49.1% in 2021.") is not None
+    # the chart is inline SVG (the page's fonts apply), named by its text alternative, in two layouts
+    figure = page.find("figure", id="figure-enif")
+    assert figure.find("img") is None
+    charts = figure.findall("svg")
+    assert [c.attrs["class"] for c in charts] == ["chart-wide", "chart-narrow"]
+    assert all(c.attrs["role"] == "img" and c.find("title").text() == "Account ownership rose from 47.1% in 2018 to 49.1% in 2021."
+               for c in charts)
+    assert figure.find("figcaption").text() == "Figure 1 Account ownership"  # numbered; the chart does not repeat it
+    assert figure.find("p", class_="figure-source").text() == "Source: ENIF 2018 and 2021."
     assert page.find("section", id="recommendation-r1") is not None
+    # a section's notes list follows its figures and boxes
+    html_text = (project / "dist/site/en/brief/index.html").read_text(encoding="utf-8")
+    assert html_text.index('id="figure-enif"') < html_text.index('id="finding-f1"') < html_text.index('id="fn-1"')
 
 
 def test_build_writes_pdf_with_text_outline_and_language(project, run):

@@ -264,3 +264,28 @@ def test_a_worker_kept_across_builds_sees_a_replaced_font_file(tmp_path):
     serif = embedded("source-serif-4-latin-400-normal.ttf")
     assert sans == embedded("source-sans-3-latin-400-normal.ttf")  # the same font, the same widths
     assert serif != sans
+
+
+def pdfua_findings(paths) -> dict[str, list[str]]:
+    """What the independent PDF/UA-1 checker (PyPI `pdfua`, not briefgen's code) reports: errors and
+    warnings (a rule it cannot evaluate is a 'skip', not counted)."""
+    from pdfua import validate
+
+    out = {}
+    for path in paths:
+        report = validate(str(path))
+        out[path.name] = [f"{f.rule_id} {f.severity.name} p.{f.location.page}: {f.message}" for f in report.findings
+                          if f.severity.name in ("ERROR", "WARNING")]
+    return out
+
+
+def test_an_independent_pdfua_checker_finds_no_errors(built, real_project):
+    """Every painted object tagged or an artifact (the cover too), table headers with /Scope."""
+    paths = sorted((built / "dist/pdf").glob("*.pdf")) + sorted((real_project / "dist/pdf").glob("*.pdf"))
+    assert len(paths) == 6
+    assert pdfua_findings(paths) == {p.name: [] for p in paths}
+    for path in paths:
+        with pikepdf.open(path) as pdf:
+            headers = [e for k, e in struct_elements(pdf) if k == "/TH"]
+            assert all(str(h.A.Scope) in ("/Column", "/Row") for h in headers)
+    assert any(k == "/TH" for k, _ in struct_elements(pikepdf.open(paths[0])))
