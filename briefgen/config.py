@@ -28,6 +28,7 @@ class Project:
     locales: dict = field(default_factory=dict)  # language -> Babel locale, e.g. es -> es_MX
     config_file: Path | None = None
     deposit: dict = field(default_factory=dict)  # [tool.briefgen.deposit]: who deposits, where
+    fonts: dict = field(default_factory=dict)  # [tool.briefgen.fonts]: script or language -> {script face: family}
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -77,6 +78,7 @@ _KEYS = {
     "pdf-variant": str,
     "locales": dict,
     "deposit": dict,
+    "fonts": dict,
 }
 _DEPOSIT_KEYS = ("source-organization", "repository")
 
@@ -133,6 +135,21 @@ def _read_table(path: Path) -> tuple[dict, str]:
     return cfg, text
 
 
+def _fonts_table(fonts: dict, languages: tuple, path: Path, text: str) -> dict:
+    """[tool.briefgen.fonts]: script code (ISO 15924) or language -> { script face = vendored family }."""
+    for key, faces in fonts.items():
+        problem = None
+        if not (re.match(r"^[A-Z][a-z]{3}$", key) or key in languages):
+            problem = (f"'{key}' is neither a script code like 'Arab' or 'Hans' (ISO 15924) nor a configured "
+                       f"language{did_you_mean(key, languages)}")
+        elif not isinstance(faces, dict) or not all(isinstance(v, str) and re.fullmatch(r"[\w .-]+", f"{k}{v}")
+                                                    for k, v in faces.items()):
+            problem = f"{key}: expected a table of script face = family, e.g. {{ \"Script Serif\" = \"Amiri\" }}"
+        if problem:
+            raise ConfigError(f"[tool.briefgen.fonts] {problem}", _key_location(path, text, key))
+    return {k: dict(v) for k, v in fonts.items()}
+
+
 def load_project(root: Path) -> Project:
     """Read and validate `[tool.briefgen]` from root/pyproject.toml."""
     root = root.resolve()
@@ -172,6 +189,7 @@ def load_project(root: Path) -> Project:
         if key not in _DEPOSIT_KEYS or not isinstance(value, str):
             fail("deposit", f"'{key}' is not a text key of [tool.briefgen.deposit]{did_you_mean(key, _DEPOSIT_KEYS)}; "
                  f"known keys: {', '.join(_DEPOSIT_KEYS)}")
+    fonts = _fonts_table(cfg.get("fonts", {}), (source, *targets), path, text)
     site_url = cfg.get("site-url", "https://example.org/")
     if not re.match(r"^https?://", site_url):
         fail("site-url", "must be an absolute http(s) URL, e.g. https://example.org/briefings/")
@@ -185,4 +203,5 @@ def load_project(root: Path) -> Project:
         locales=dict(locales),
         config_file=path,
         deposit=dict(deposit),
+        fonts=fonts,
     )
