@@ -42,33 +42,48 @@ def format_value(value: float, unit: str, locale: str) -> str:
 
 
 def bar_chart(title: str, desc: str, groups: list[ChartGroup], unit: str, locale: str, ident: str) -> str:
-    """An accessible SVG (role=img with title and desc); every value printed beside its bar."""
+    """An accessible SVG (role=img with title and desc); every value printed beside its bar. Mirrored
+    for a language written right to left: bars grow leftwards, labels on the right, each text laid
+    out right to left (WeasyPrint reads the `direction` attribute of an SVG text, not CSS), where the
+    text-anchor `start` is its right end."""
+    from .fonts import direction
+
+    rtl = direction(locale) == "rtl"
+
+    def x(v: float, width: float = 0.0) -> str:  # a left edge, mirrored when right to left
+        return f"{WIDTH - v - width if rtl else v:.1f}"
+
+    def anchor(side: str) -> str:  # start and end follow the text's direction (SVG), so they stay
+        return side
+
+    text = 'direction="rtl" ' if rtl else ""
     scale_max = 100.0 if unit == "percent" else max((b.value for g in groups for b in g.bars), default=1) * 1.1
     plot_w = WIDTH - LABEL_W - 70
     y = TITLE_H
     parts = []
     for g in groups:
-        parts.append(f'<text class="group" x="0" y="{y + 14}">{escape(g.label)}</text>')
+        parts.append(f'<text {text}class="group" x="{x(0)}" y="{y + 14}" text-anchor="{anchor("start")}">{escape(g.label)}</text>')
         y += 22
         top = y
         for i, b in enumerate(g.bars):
             w = max(1.0, plot_w * b.value / scale_max)
             colour = COLOURS[i % len(COLOURS)]
             parts.append(
-                f'<text class="label" x="{LABEL_W - 8}" y="{y + BAR_H * 0.7:.1f}" text-anchor="end">{escape(b.label)}</text>'
-                f'<rect x="{LABEL_W}" y="{y}" width="{w:.1f}" height="{BAR_H}" fill="{colour}"/>'
-                f'<text class="value" x="{LABEL_W + w + 6:.1f}" y="{y + BAR_H * 0.7:.1f}">{escape(format_value(b.value, unit, locale))}</text>'
+                f'<text {text}class="label" x="{x(LABEL_W - 8)}" y="{y + BAR_H * 0.7:.1f}" text-anchor="{anchor("end")}">{escape(b.label)}</text>'
+                f'<rect x="{x(LABEL_W, w)}" y="{y}" width="{w:.1f}" height="{BAR_H}" fill="{colour}"/>'
+                f'<text {text}class="value" x="{x(LABEL_W + w + 6)}" y="{y + BAR_H * 0.7:.1f}" text-anchor="{anchor("start")}">'
+                f'{escape(format_value(b.value, unit, locale))}</text>'
             )
             y += BAR_H + GAP
         # the axis spans the bars only, so it never crosses the group's label
-        parts.append(f'<line x1="{LABEL_W}" y1="{top - 3}" x2="{LABEL_W}" y2="{y - GAP + 3}" stroke="#444" stroke-width="1"/>')
+        parts.append(f'<line x1="{x(LABEL_W)}" y1="{top - 3}" x2="{x(LABEL_W)}" y2="{y - GAP + 3}" stroke="#444" stroke-width="1"/>')
         y += GROUP_GAP
     height = y
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" '
-        f'role="img" aria-labelledby="{ident}-t {ident}-d" font-family="Source Sans 3, sans-serif" font-size="13">'
+        f'role="img" aria-labelledby="{ident}-t {ident}-d" font-family="Source Sans 3, Script Sans, sans-serif" font-size="13">'
         f'<title id="{ident}-t">{escape(title)}</title><desc id="{ident}-d">{escape(desc)}</desc>'
         '<style>.group{font-weight:700;fill:#1a1a1a}.label{fill:#1a1a1a}.value{fill:#1a1a1a;font-weight:600}</style>'
-        f'<text class="group" x="0" y="16" font-size="14">{escape(title)}</text>'
+        f'<text {text}class="group" x="{x(0)}" y="16" font-size="14" text-anchor="{anchor("start")}">{escape(title)}</text>'
         + "".join(parts) + "</svg>"
     )

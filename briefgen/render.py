@@ -15,7 +15,9 @@ from . import __version__
 from .chart import ChartBar, ChartGroup, bar_chart
 from .config import Project
 from .model import Document, Figure, Finding, Recommendation, Text
+from .bidi import isolate, isolate_urls, listing, ltr
 from .errors import BuildError, Location
+from .fonts import direction, print_css
 from .markdown import Pass, Style, parse, plain_text, render
 from .plurals import GERMANIC, CountError, whole_number
 from .pofile import PoFile
@@ -52,6 +54,7 @@ class TextRenderer:
     def _parse(self, text: Text, **kw):
         p = self._pass(text, **kw)
         tokens, env = parse(text.source, text.block, p)
+        isolate_urls(tokens)
         self.resources.extend(p.resources)
         self.fallbacks += sum(1 for t in tokens if t.type == "inline" and t.meta.get("fallback"))
         return tokens, env
@@ -139,8 +142,9 @@ class _CompiledTemplates(jinja2.BytecodeCache):
 _COMPILED = _CompiledTemplates()
 
 
-def environment(project: Project, messages: PoFile | None) -> jinja2.Environment:
-    """Jinja2 with autoescape, StrictUndefined and the i18n extension bound to one catalog."""
+def environment(project: Project, messages: PoFile | None, locale: str | None = None) -> jinja2.Environment:
+    """Jinja2 with autoescape, StrictUndefined and the i18n extension bound to one catalog; the
+    filters `bdi` and `ltr` (isolated names and URLs) and `listing` (the locale's list separator)."""
     root = project.root.resolve()
     for path in sorted(project.templates_dir.rglob("*")) if project.templates_dir.is_dir() else ():
         if not path.resolve().is_relative_to(root):
@@ -168,6 +172,8 @@ def environment(project: Project, messages: PoFile | None) -> jinja2.Environment
         newstyle=True,
     )
     env.globals["catalog"] = translations
+    locale = locale or project.locale(project.source_language)
+    env.filters.update(bdi=isolate, ltr=ltr, listing=lambda items, names=False: listing(items, locale, names))
     env.policies["ext.i18n.trimmed"] = True
     return env
 
@@ -291,6 +297,9 @@ def document_view(project: Project, doc: Document, mode: str, env: jinja2.Enviro
         edition_note=r.block(meta.edition_note)[0] if meta.edition_note else None,
     )
     view.fallback_count = r.fallbacks
+    view.dir = direction(doc.locale)
+    if mode == "print":
+        view.font_css = Markup(print_css(project, doc.lang))  # generated from the catalogue: no "<"
     from .citation import apa, csl_item
 
     view.csl = csl_item(

@@ -68,6 +68,7 @@ class Alternate:
     label: str  # the language's own name
     href: str  # relative to the page
     url: str  # absolute
+    dir: str = "ltr"  # the language's direction (its name in the switcher)
 
 
 @dataclass
@@ -120,3 +121,5 @@ class DocumentView:
     citation: Markup = Markup("")  # the suggested citation (APA, citeproc-py)
     edition_note: Markup | None = None  # about this edition (document.yaml `edition_note`)
     csl: dict = field(default_factory=dict)  # the citation data it is made from
+    dir: str = "ltr"  # rtl for a language written right to left (CLDR, through Babel)
+    font_css: Markup = Markup("")  # print: the script's faces and typography (briefgen.fonts.print_css)
