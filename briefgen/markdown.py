@@ -323,7 +323,7 @@ def render(tokens: list[Token], env: dict, style: Style, block: bool) -> str:
             n = offset + tok.meta["id"] + 1
             sub = f"-{tok.meta['subId']}" if tok.meta["subId"] > 0 else ""
             out.append(
-                f' <a href="#fnref-{n}{sub}" class="footnote-back" aria-label="{html.escape(style.back_label)} {n}">↩︎</a>'
+                f' <a href="#fnref-{n}{sub}" class="footnote-back" aria-label="{html.escape(style.back_label)} {n}">↑</a>'
             )
         elif tok.type == "th_open":
             out.append(md.renderer.renderToken(tokens, i, md.options, env).replace("<th", '<th scope="col"', 1))
