@@ -59,7 +59,7 @@ class Fonts:
     def __init__(self):
         self.configs: dict = {}
         self.files: tuple | None = None
-        self.shipped: frozenset = frozenset()
+        self.shipped: dict = {}  # digest -> path of every font file a job may use
 
     def for_job(self, roots: tuple, script_faces: tuple = ()):
         files = _font_files(roots)
@@ -76,24 +76,24 @@ class Fonts:
         """Remove the folders where WeasyPrint keeps these configurations' fonts (its own __del__
         does not run in a worker that is stopped)."""
         folders = [getattr(config, "_folder", None) for config in self.configs.values()]
-        self.configs, self.files, self.shipped = {}, None, frozenset()
+        self.configs, self.files, self.shipped = {}, None, {}
         for folder in filter(None, folders):
             import shutil
 
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def _digests(files: tuple) -> frozenset:
+def _digests(files: tuple) -> dict:
     import hashlib
 
-    out = set()
+    out = {}
     for path, _mtime, _size in files:
         try:
             with open(path, "rb") as f:
-                out.add(hashlib.sha256(f.read()).hexdigest())
+                out[hashlib.sha256(f.read()).hexdigest()] = path
         except OSError:
             continue
-    return frozenset(out)
+    return out
 
 
 def _font_files(roots: tuple) -> tuple:

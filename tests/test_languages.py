@@ -301,3 +301,16 @@ def test_parity_reads_numbers_in_every_script(source, translation):
     assert numbers(source) == numbers(translation)
     assert not [code for code, _ in parity(source, translation) if code == "BG201"]
     assert parity("49.1% in 2021", "٤٩٫٢٪ في ٢٠٢١")[0][0] == "BG201"  # a changed digit is still caught
+
+
+def test_text_a_stylesheet_sends_to_a_machine_font_is_refused(tmp_path):
+    """A font-family naming no shipped family (here the browser default for <code>, monospace)
+    would embed one of the machine's fonts: the build says which stylesheet to fix."""
+    from conftest import make_project
+
+    root = make_project(tmp_path / "proj")
+    with (root / "content/en/brief/recs.md").open("a", encoding="utf-8") as f:
+        f.write("\nRun `briefgen build` first.\n")
+    result = cli(root, "build")
+    assert result.exit_code == 2
+    assert "templates/print.css: error: en/brief:" in result.output and "were drawn with this machine's font" in result.output
