@@ -37,7 +37,7 @@ def assets_digest(project: Project, extra: list[Path] = ()) -> str:
 
 def config_digest(project: Project, variant: str) -> str:
     data = {"source": project.source_language, "targets": project.target_languages, "documents": project.documents,
-            "site": project.site_url, "variant": variant, "locales": project.locales}
+            "site": project.site_url, "variant": variant, "locales": project.locales, "fonts": project.fonts}
     return digest(json.dumps(data, sort_keys=True))
 
 

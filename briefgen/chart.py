@@ -13,7 +13,7 @@ from babel.numbers import format_decimal, format_percent
 # (WCAG 1.4.11): blue, vermillion, bluish green, reddish purple, black. A series keeps its colour
 # in every group; a chart with more series than colours repeats them.
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#000000")
-FONT = "'Source Sans 3', 'Source Sans Pro', system-ui, sans-serif"
+FONT = "Source Sans 3, Script Sans, sans-serif"  # unquoted: with quoted names WeasyPrint 70 drew the Arabic labels in a machine font (the missing-glyph check caught it)
 
 
 @dataclass
@@ -67,42 +67,54 @@ def series_colours(groups: list[ChartGroup]) -> dict[str, str]:
     return colours
 
 
-def _bars(groups: list[ChartGroup], unit: str, locale: str, lay: Layout) -> tuple[list[str], int]:
+def _bars(groups: list[ChartGroup], unit: str, locale: str, lay: Layout, rtl: bool) -> tuple[list[str], int]:
+    """The groups' texts, bars and axes, laid out left to right; mirrored (bars growing leftwards
+    from labels on the right) for a language written right to left."""
     scale_max = 100.0 if unit == "percent" else max((b.value for g in groups for b in g.bars), default=1) * 1.05
     colours = series_colours(groups)
     plot_w = lay.width - lay.label_w - lay.value_w
     line = lay.font + 5
+
+    def text(x: float, y: float, body: str, anchor: str = "start", weight: str = "") -> str:
+        if rtl:
+            x, anchor = lay.width - x, {"start": "end", "end": "start"}[anchor]
+        return (f'<text x="{x:.1f}" y="{y:.1f}"' + (f' text-anchor="{anchor}"' if anchor != "start" else "")
+                + (f' font-weight="{weight}"' if weight else "") + f">{escape(body)}</text>")
+
+    def left(x: float, w: float = 0.0) -> float:
+        return lay.width - x - w if rtl else x
+
     parts, y = [], 0
     for g in groups:
-        parts.append(f'<text x="0" y="{y + lay.font}" font-weight="700">{escape(g.label)}</text>')
+        parts.append(text(0, y + lay.font, g.label, weight="700"))
         y += line + 4
         top = y
         for b in g.bars:
             if not lay.label_w:  # the label on a line of its own, above its bar
-                parts.append(f'<text x="0" y="{y + lay.font}">{escape(b.label)}</text>')
+                parts.append(text(0, y + lay.font, b.label))
                 y += line
             w = max(1.0, plot_w * b.value / scale_max)
             base = y + lay.bar_h / 2 + lay.font * 0.35
             if lay.label_w:
-                parts.append(f'<text x="{lay.label_w - 8}" y="{base:.1f}" text-anchor="end">{escape(b.label)}</text>')
-            parts.append(
-                f'<rect x="{lay.label_w}" y="{y}" width="{w:.1f}" height="{lay.bar_h}" fill="{colours[b.label]}"/>'
-                f'<text x="{lay.label_w + w + 6:.1f}" y="{base:.1f}" font-weight="600">'
-                f'{escape(format_value(b.value, unit, locale))}</text>')
+                parts.append(text(lay.label_w - 8, base, b.label, "end"))
+            parts.append(f'<rect x="{left(lay.label_w, w):.1f}" y="{y}" width="{w:.1f}" height="{lay.bar_h}" '
+                         f'fill="{colours[b.label]}"/>' + text(lay.label_w + w + 6, base, format_value(b.value, unit, locale),
+                                                                weight="600"))
             y += lay.bar_h + lay.gap
         # the axis spans the bars only, so it never crosses the group's label
-        parts.append(f'<line x1="{lay.label_w}" y1="{top - 3}" x2="{lay.label_w}" y2="{y - lay.gap + 3}" '
-                     'stroke="#444" stroke-width="1"/>')
+        axis = left(lay.label_w)
+        parts.append(f'<line x1="{axis:.1f}" y1="{top - 3}" x2="{axis:.1f}" y2="{y - lay.gap + 3}" stroke="#444" stroke-width="1"/>')
         y += lay.group_gap
     return parts, y - lay.group_gap + 4
 
 
-def bar_chart(desc: str, groups: list[ChartGroup], unit: str, locale: str, ident: str, narrow: bool = False) -> str:
+def bar_chart(desc: str, groups: list[ChartGroup], unit: str, locale: str, ident: str, narrow: bool = False,
+              rtl: bool = False) -> str:
     """An accessible inline SVG: role=img named by its <title>, the figure's text alternative (the
     figure's caption gives its title, so the chart does not repeat it); every value printed beside
     its bar."""
     lay = NARROW if narrow else WIDE
-    parts, height = _bars(groups, unit, locale, lay)
+    parts, height = _bars(groups, unit, locale, lay, rtl)
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {lay.width} {height}" width="{lay.width}" '
         f'height="{height}" role="img" aria-labelledby="{ident}-t" class="chart-{"narrow" if narrow else "wide"}" '

@@ -30,6 +30,7 @@ class Project:
     deposit: dict = field(default_factory=dict)  # [tool.briefgen.deposit]: who deposits, where
     house_style: dict = field(default_factory=dict)  # [tool.briefgen.house-style.<lang>]: e.g. date-format
     credit: bool = False  # `credit = true`: the web pages' footer names the tool that made them
+    fonts: dict = field(default_factory=dict)  # [tool.briefgen.fonts]: script or language -> {script face: family}
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -85,6 +86,7 @@ _KEYS = {
     "deposit": dict,
     "house-style": dict,
     "credit": bool,
+    "fonts": dict,
 }
 _DEPOSIT_KEYS = ("source-organization", "repository")
 _STYLE_KEYS = ("date-format",)
@@ -150,6 +152,19 @@ def _check_house_style(style: dict, languages: tuple, fail) -> None:
             if key not in _STYLE_KEYS or not isinstance(value, str) or not value.strip():
                 fail("house-style", f"[tool.briefgen.house-style.{lang}] takes text keys {', '.join(_STYLE_KEYS)}, "
                      "e.g. date-format = \"long\" (a Babel format name) or a CLDR pattern such as \"d MMMM y\"")
+def _fonts_table(fonts: dict, languages: tuple, path: Path, text: str) -> dict:
+    """[tool.briefgen.fonts]: script code (ISO 15924) or language -> { script face = vendored family }."""
+    for key, faces in fonts.items():
+        problem = None
+        if not (re.match(r"^[A-Z][a-z]{3}$", key) or key in languages):
+            problem = (f"'{key}' is neither a script code like 'Arab' or 'Hans' (ISO 15924) nor a configured "
+                       f"language{did_you_mean(key, languages)}")
+        elif not isinstance(faces, dict) or not all(isinstance(v, str) and re.fullmatch(r"[\w .-]+", f"{k}{v}")
+                                                    for k, v in faces.items()):
+            problem = f"{key}: expected a table of script face = family, e.g. {{ \"Script Serif\" = \"Amiri\" }}"
+        if problem:
+            raise ConfigError(f"[tool.briefgen.fonts] {problem}", _key_location(path, text, key))
+    return {k: dict(v) for k, v in fonts.items()}
 
 
 def load_project(root: Path) -> Project:
@@ -193,6 +208,7 @@ def load_project(root: Path) -> Project:
                  f"known keys: {', '.join(_DEPOSIT_KEYS)}")
     style = cfg.get("house-style", {})
     _check_house_style(style, (source, *targets), fail)
+    fonts = _fonts_table(cfg.get("fonts", {}), (source, *targets), path, text)
     site_url = cfg.get("site-url", "https://example.org/")
     if not re.match(r"^https?://", site_url):
         fail("site-url", "must be an absolute http(s) URL, e.g. https://example.org/briefings/")
@@ -208,4 +224,5 @@ def load_project(root: Path) -> Project:
         deposit=dict(deposit),
         house_style={lang: dict(keys) for lang, keys in style.items()},
         credit=cfg.get("credit", False),
+        fonts=fonts,
     )

@@ -39,7 +39,7 @@ def _notes_token(tok: Token, style: Style, offset: int) -> str | None:
     if tok.type == "footnote_anchor":
         n = offset + tok.meta["id"] + 1
         sub = f"-{tok.meta['subId']}" if tok.meta["subId"] > 0 else ""
-        return f' <a href="#fnref-{n}{sub}" class="footnote-back" aria-label="{html.escape(style.back_label)} {n}">↩︎</a>'
+        return f' <a href="#fnref-{n}{sub}" class="footnote-back" aria-label="{html.escape(style.back_label)} {n}">↑</a>'
     return None
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import functools
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -23,13 +24,26 @@ CATEGORIES = {"BG201": "numbers", "BG202": "links", "BG203": "footnotes", "BG204
 
 _URL_TEXT = re.compile(r"<[^>\s]+>|\]\([^)]*\)|https?://\S+")
 _FOOTREF = re.compile(r"\[\^([^\]\s]+)\]")
-_NUMBER = re.compile(r"\d+(?:[.,\u00a0\u202f ]\d+)*")
+_NUMBER = re.compile(r"\d+(?:[.,\u00a0\u202f\u2009 ]\d+)*")
+# Arabic-Indic and Eastern Arabic-Indic digits, full-width digits (any Unicode decimal digit) and
+# the Arabic decimal and thousands separators (٫ ٬) read as the ASCII ones; a full-width comma or
+# an ideographic one (，、) separates numbers in CJK text, as a comma and a space do in English.
+_ARABIC_SEPARATORS = str.maketrans({"\u066b": ".", "\u066c": ","})
+_CJK_COMMAS = re.compile(r"[\uff0c\u3001](?=\d)")
+
+
+def _ascii_digits(text: str) -> str:
+    if text.isascii():
+        return text
+    text = _CJK_COMMAS.sub(", ", text.translate(_ARABIC_SEPARATORS))
+    return "".join(str(unicodedata.decimal(c)) if c.isdecimal() and not c.isascii() else c for c in text)
 _PLACEHOLDER = re.compile(r"%\(\w+\)[sdif]|%[sdif]|\{\{\s*\w+\s*\}\}|\{\w+\}")
 
 
 def numbers(text: str) -> Counter:
-    """Numbers as values, whatever the locale writes: 49.1 = 49,1; 850,000 = 850 000 = 850.000."""
-    text = _FOOTREF.sub(" ", _URL_TEXT.sub(" ", text))
+    """Numbers as values, whatever the locale and script write: 49.1 = 49,1 = ٤٩٫١ = ４９.１;
+    850,000 = 850 000 = 850.000 = ٨٥٠٬٠٠٠."""
+    text = _ascii_digits(_FOOTREF.sub(" ", _URL_TEXT.sub(" ", text)))
     out = Counter()
     for token in _NUMBER.findall(text):
         parts = re.split(r"([.,\u00a0\u202f ])", token)

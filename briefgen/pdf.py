@@ -114,9 +114,79 @@ def _scope_table_headers(document, pdf) -> None:
             attributes["Scope"] = "/Column" if group is not None and group.get("S") == "/THead" else "/Row"
 
 
+class MissingGlyphs(BuildError):
+    """Text that no font the project ships draws (`text`: those characters); the build locates it in
+    the sources (pipeline) when it can."""
+
+    text = ""
+
+
+def _unshipped(document, shipped: dict) -> list[tuple[str, str, bool]]:
+    """(text, font, from the machine) for what the PDF drew with a font the project does not ship
+    (a fallback of this machine's fontconfig) or with a shipped font lacking the glyph (.notdef)."""
+    import hashlib
+
+    from weasyprint.text.fonts import get_hb_object_data
+
+    out = []
+    for font in document.fonts.values():
+        drawn = "".join(font.to_unicode.values())
+        original = get_hb_object_data(font.hb_face)  # the font file (file_content is the subset by now)
+        if hashlib.sha256(original or b"").hexdigest() not in shipped:
+            out.append((drawn, font.family, True))
+        elif 0 in font.to_unicode or font.missing:
+            out.append((font.to_unicode.get(0, "") + "".join(map(chr, font.missing)), font.family, False))
+    return out
+
+
+def _shipped_covers(chars: str, paths) -> bool:
+    """Whether the shipped fonts have every one of `chars` (read only when a PDF is refused)."""
+    from fontTools.ttLib import TTFont
+
+    have: set[int] = set()
+    for path in paths:
+        if str(path).endswith((".ttf", ".otf")):
+            have |= set(TTFont(path, lazy=True).getBestCmap() or {})
+    return all(ord(c) in have for c in chars)
+
+
+def _context(html: str, char: str, width: int = 30) -> str:
+    import re
+    from html import unescape
+
+    body = html.split("<body", 1)[-1].split(">", 1)[-1]
+    text = re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]*>", " ", body)))
+    i = text.find(char)
+    return text[max(0, i - width):i + width].strip() if i >= 0 else char
+
+
+def _refuse_unshipped(document, shipped: dict, html: str, name: str, base_dir: Path) -> None:
+    import unicodedata
+
+    problems = _unshipped(document, shipped)
+    if not problems:
+        return
+    text, family, machine = problems[0]
+    chars = "".join(dict.fromkeys(c for c in text if not c.isspace())) or text
+    named = ", ".join(f"'{c}' (U+{ord(c):04X} {unicodedata.name(c, '?')})" for c in chars[:3])
+    if machine and _shipped_covers(chars, shipped.values()):  # a stack names no shipped family
+        raise BuildError(
+            f"{name}: {named} ... were drawn with this machine's font '{family}': a font-family of the templates "
+            "reaches no family the project ships for that text (the default for <code> is the machine's monospace, "
+            "for one); name a vendored family (templates/fonts.css) in the stylesheet", Location(base_dir / "print.css"))
+    why = f"this machine's font '{family}'" if machine else f"'{family}', which has no glyph for it"
+    error = MissingGlyphs(
+        f"{name}: no font the project ships for this edition draws {named} in «{_context(html, chars[0])}»: "
+        f"the PDF would use {why}. Vendor a font for its script (templates/fonts/, python scripts/fonts.py "
+        "vendor) and name it in [tool.briefgen.fonts], or change the text", Location(base_dir / "print.html"))
+    error.text = chars
+    raise error
+
+
 def render_pdf(html: str, base_dir: Path, roots: tuple[Path, ...], variant: str, epoch: int, name: str,
-               lang: str, font_config=None) -> bytes:
-    """PDF bytes for a print HTML document; reproducible for identical input."""
+               lang: str, font_config=None, shipped: dict | None = None) -> bytes:
+    """PDF bytes for a print HTML document; reproducible for identical input. With `shipped` (the
+    project's font files by digest), a PDF that would embed any other font is refused."""
     import weasyprint
     from weasyprint.urls import FatalURLFetchingError
 
@@ -133,6 +203,8 @@ def render_pdf(html: str, base_dir: Path, roots: tuple[Path, ...], variant: str,
                 font_config=font_config, **options)
             _add_xmp_language(document.metadata, lang)
             data = document.write_pdf(finisher=_scope_table_headers, **options)
+        if shipped is not None:
+            _refuse_unshipped(document, shipped, html, name, base_dir)
     except FatalURLFetchingError:
         if fetcher.missing and not fetcher.refused:
             raise BuildError(f"{name}: '{fetcher.missing[-1]}' does not exist; add the file or fix the reference",

@@ -143,7 +143,7 @@ def render(project: Project, gathered: Gathered, cache: Cache, pool: PdfPool | N
     from .render import environment
     from .site import Site
 
-    envs = {lang: environment(project, gathered.messages.get(lang)) for lang in project.languages}
+    envs = {lang: environment(project, gathered.messages.get(lang), project.locale(lang)) for lang in project.languages}
     out = Outputs()
     jobs, parts = _pdf_jobs(project, gathered.editions, envs, cache, variant, out) if pool is not None else ([], {})
     if jobs:
@@ -152,18 +152,41 @@ def render(project: Project, gathered: Gathered, cache: Cache, pool: PdfPool | N
         progress.begin(len(gathered.editions) + len(jobs) + 1)
     site = Site(project, gathered.editions, envs, out.files, out.media, progress)
     site.pages(waiting={job.rel for job in jobs})
-    for rel, data in pool.results(progress) if jobs else ():
-        out.files[rel] = data
-        cache.store(rel, parts[rel], data)
-        site.with_pdf(rel, data)
+    from .pdf import MissingGlyphs
+
+    try:
+        for rel, data in pool.results(progress) if jobs else ():
+            out.files[rel] = data
+            cache.store(rel, parts[rel], data)
+            site.with_pdf(rel, data)
+    except MissingGlyphs as exc:  # say where the text is, when a source has it
+        ed = next(e for e in gathered.editions if exc.message.startswith(f"{e.lang}/{e.doc.name}:"))
+        raise MissingGlyphs(exc.message, _locate(exc.text, ed, gathered.messages.get(ed.lang)) or exc.location) from None
     site.index()
     return out
+
+
+def _locate(chars: str, ed: Edition, messages) -> Location | None:
+    """The catalog entry, or the source text, that shows one of `chars` in an edition."""
+    from .segments import walk_texts
+
+    for text in walk_texts(ed.doc):
+        for found in (text.translations or {}).values():
+            if any(c in found.msgstr for c in chars):
+                return found.location
+        if any(c in text.source for c in chars):
+            return text.location
+    for e in messages.active() if messages is not None else ():
+        if any(c in form for form in (e.msgstr, *e.msgstr_plural.values()) for c in chars):
+            return Location(messages.path, e.line)
+    return None
 
 
 def _pdf_jobs(project: Project, editions: list[Edition], envs: dict, cache: Cache, variant: str,
               out: Outputs) -> tuple[list, dict]:
     """The print HTML of every edition; a PdfJob for each PDF the cache does not hold, and the
     cache key of each."""
+    from .fonts import script_faces
     from .render import document_view, render_template
     from .workers import PdfJob
 
@@ -182,7 +205,8 @@ def _pdf_jobs(project: Project, editions: list[Edition], envs: dict, cache: Cach
             out.files[rel] = data
         else:
             jobs.append(PdfJob(rel, html, project.templates_dir, (project.templates_dir, project.content_dir),
-                               variant, int(stamp.timestamp()), f"{ed.lang}/{ed.doc.name}", ed.lang))
+                               variant, int(stamp.timestamp()), f"{ed.lang}/{ed.doc.name}", ed.lang,
+                               tuple(script_faces(project, ed.lang).items())))
     return jobs, keys
 
 
@@ -194,12 +218,8 @@ def write(project: Project, outputs: Outputs, pdf: bool) -> None:
             staging.write(rel, data)
         for rel, path in outputs.media.items():
             staging.copy(rel, path)
-        for asset in ("screen.css", "fonts.css"):
+        for asset in ("screen.css", "fonts.css"):  # the fonts they use are in outputs.media (Site)
             staging.copy(f"site/{asset}", project.templates_dir / asset)
-        fonts = project.templates_dir / "fonts"
-        for font in sorted(fonts.iterdir()) if fonts.is_dir() else ():
-            if font.is_file():  # not fonts/print/: TrueType copies for the PDFs only
-                staging.copy(f"site/fonts/{font.name}", font)
         if not pdf:
             staging.keep("pdf")
             staging.keep("site/pdf")

@@ -15,7 +15,9 @@ from . import __version__
 from .chart import ChartBar, ChartGroup, bar_chart
 from .config import Project
 from .model import Document, Figure, Finding, Recommendation, Text
+from .bidi import isolate, isolate_urls, listing, ltr
 from .errors import BuildError, Location
+from .fonts import direction, print_css
 from .markdown import Pass, parse, plain_text
 from .mdhtml import Style, render
 from .plurals import GERMANIC, CountError, whole_number
@@ -65,6 +67,7 @@ class TextRenderer:
         p = self._pass(text, **kw)
         tokens, env = parse(text.source, text.block, p)
         POLICY.images([res.path for res in p.resources], p.allowed_roots)  # SVGs: no scripts, nothing from elsewhere
+        isolate_urls(tokens)
         self.resources.extend(p.resources)
         self.fallbacks += sum(1 for t in tokens if t.type == "inline" and t.meta.get("fallback"))
         return tokens, env
@@ -154,8 +157,9 @@ class _CompiledTemplates(jinja2.BytecodeCache):
 _COMPILED = _CompiledTemplates()
 
 
-def environment(project: Project, messages: PoFile | None) -> jinja2.Environment:
-    """Jinja2 with autoescape, StrictUndefined and the i18n extension bound to one catalog."""
+def environment(project: Project, messages: PoFile | None, locale: str | None = None) -> jinja2.Environment:
+    """Jinja2 with autoescape, StrictUndefined and the i18n extension bound to one catalog; the
+    filters `bdi` and `ltr` (isolated names and URLs) and `listing` (the locale's list separator)."""
     root = project.root.resolve()
     for path in sorted(project.templates_dir.rglob("*")) if project.templates_dir.is_dir() else ():
         if not path.resolve().is_relative_to(root):
@@ -185,6 +189,8 @@ def environment(project: Project, messages: PoFile | None) -> jinja2.Environment
     )
     env.globals["catalog"] = translations
     env.globals["credit"] = project.credit  # the footer names briefgen only when configured
+    locale = locale or project.locale(project.source_language)
+    env.filters.update(bdi=isolate, ltr=ltr, listing=lambda items, names=False: listing(items, locale, names))
     env.policies["ext.i18n.trimmed"] = True
     return env
 
@@ -236,8 +242,9 @@ def size_text(size: int, locale: str) -> str:
 def _figure(r: TextRenderer, fig: Figure, locale: str, number: int) -> FigureView:
     groups = [ChartGroup(r.plain(g.label), [ChartBar(r.plain(b.label), b.value) for b in g.bars]) for g in fig.groups]
     alt = r.plain(fig.alt)
-    wide = bar_chart(alt, groups, fig.unit, locale, f"fig-{fig.id}")
-    narrow = bar_chart(alt, groups, fig.unit, locale, f"fig-{fig.id}-narrow", narrow=True)
+    rtl = direction(locale) == "rtl"
+    wide = bar_chart(alt, groups, fig.unit, locale, f"fig-{fig.id}", rtl=rtl)
+    narrow = bar_chart(alt, groups, fig.unit, locale, f"fig-{fig.id}-narrow", narrow=True, rtl=rtl)
     return FigureView(fig.id, number, r.inline(fig.title), alt, Markup(wide), Markup(narrow), r.inline(fig.source))
 
 
@@ -324,6 +331,9 @@ def document_view(project: Project, doc: Document, mode: str, env: jinja2.Enviro
         **_about(r, meta),
     )
     view.fallback_count = r.fallbacks
+    view.dir = direction(doc.locale)
+    if mode == "print":
+        view.font_css = Markup(print_css(project, doc.lang))  # generated from the catalogue: no "<"
     from .citation import apa, csl_item
 
     view.csl = csl_item(

@@ -24,6 +24,7 @@ class EditionEntry:
     href: str
     pdf_href: str | None
     pdf_size_text: str | None
+    dir: str = "ltr"
 
 
 @dataclass
@@ -55,10 +56,16 @@ class Site:
 
     def __init__(self, project, editions, envs: dict, files: dict, media: dict, progress):
         from .markdown import media_name
+        from .fonts import direction, site_fonts, web_css
         from .render import document_view, language_name
         from .views import Alternate
 
         self.project, self.envs, self.files = project, envs, files
+        self.dirs = {lang: direction(project.locale(lang)) for lang in project.languages}
+        for lang in project.languages:  # each language's script faces and typography; the fonts they use
+            files[f"site/fonts-{lang}.css"] = web_css(project, lang).encode("utf-8")
+        for rel, path in site_fonts(project).items():
+            media[f"site/{rel}"] = path
         self.views = {}
         self.pdf_of = {f"pdf/{ed.doc.meta.output}.pdf": (ed.lang, ed.doc.name) for ed in editions}
         base = project.site_url
@@ -69,8 +76,8 @@ class Site:
                 media[f"site/{ed.lang}/{ed.doc.name}/media/{media_name(res.path, project.root)}"] = res.path
             view.canonical = base + f"{ed.lang}/{ed.doc.name}/"
             view.root_href = "../../"
-            view.alternates = [Alternate(lang, language_name(lang), f"../../{lang}/{ed.doc.name}/", base + f"{lang}/{ed.doc.name}/")
-                               for lang in project.languages]
+            view.alternates = [Alternate(lang, language_name(lang), f"../../{lang}/{ed.doc.name}/", base + f"{lang}/{ed.doc.name}/",
+                                         self.dirs[lang]) for lang in project.languages]
             self.views[(ed.lang, ed.doc.name)] = view
 
     def pages(self, waiting: set[str]) -> None:
@@ -112,7 +119,7 @@ class Site:
 
         project, lang = self.project, self.project.source_language
         generator = self.views[(lang, project.documents[0])].generator
-        self.files["site/404.html"] = render_template(self.envs[lang], "404.html", lang=lang,
+        self.files["site/404.html"] = render_template(self.envs[lang], "404.html", lang=lang, dir=self.dirs[lang],
                                                       root_href=project.site_url, generator=generator).encode("utf-8")
         pages = [(project.site_url, {lang: project.site_url})]
         for name in project.documents:
@@ -133,9 +140,9 @@ class Site:
                 eds.append(EditionEntry(
                     other, language_name(other), v.title, v.abstract, ", ".join(a.name for a in v.authors), v.date_text,
                     v.date_iso, f"{other}/{name}/", f"pdf/{v.output}.pdf" if v.pdf else None,
-                    v.pdf.size_text if v.pdf else None))
+                    v.pdf.size_text if v.pdf else None, self.dirs[other]))
             entries.append(DocumentEntry(name, eds))
         generator = self.views[(lang, project.documents[0])].generator
         self.files["site/index.html"] = render_template(
             self.envs[lang], "index.html", documents=entries, site_url=project.site_url, languages=project.languages,
-            lang=lang, generator=generator).encode("utf-8")
+            lang=lang, dir=self.dirs[lang], generator=generator).encode("utf-8")

@@ -81,6 +81,7 @@ class Alternate:
     label: str  # the language's own name
     href: str  # relative to the page
     url: str  # absolute
+    dir: str = "ltr"  # the language's direction (its name in the switcher)
 
 
 @dataclass
@@ -136,3 +137,5 @@ class DocumentView:
     acknowledgements: Markup | None = None
     about: list[AboutView] = field(default_factory=list)  # about the publisher, the initiative
     csl: dict = field(default_factory=dict)  # the citation data it is made from
+    dir: str = "ltr"  # rtl for a language written right to left (CLDR, through Babel)
+    font_css: Markup = Markup("")  # print: the script's faces and typography (briefgen.fonts.print_css)

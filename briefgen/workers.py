@@ -38,6 +38,7 @@ class PdfJob:
     epoch: int        # SOURCE_DATE_EPOCH for the PDF's dates (config.build_time)
     name: str         # lang/document, for messages
     lang: str
+    script_faces: tuple = ()  # (script face, family) its print HTML declares (briefgen.fonts.script_faces)
 
 
 class WorkerDied(BriefgenError):
@@ -47,32 +48,52 @@ class WorkerDied(BriefgenError):
 
 
 class Fonts:
-    """This process's WeasyPrint font configuration, kept while the font files a job may use are
-    unchanged. WeasyPrint only ever adds fonts to a configuration: a worker that outlives a build
-    (serve) would otherwise render a replaced font file with the font it met first."""
+    """This process's WeasyPrint font configurations, one per set of script faces (an Arabic PDF's
+    "Script Serif" is not a Chinese one's: one configuration holding both would draw a character
+    they share with whichever fontconfig sorts first, so a PDF would depend on the worker's past),
+    kept while the font files a job may use are unchanged.
+    WeasyPrint only ever adds fonts to a configuration: a worker that outlives a build (serve)
+    would otherwise render a replaced font file with the font it met first. `shipped` holds the
+    digests of those files: a PDF may embed no other font (briefgen.pdf)."""
 
     def __init__(self):
-        self.config = None
+        self.configs: dict = {}
         self.files: tuple | None = None
+        self.shipped: dict = {}  # digest -> path of every font file a job may use
 
-    def for_job(self, roots: tuple):
+    def for_job(self, roots: tuple, script_faces: tuple = ()):
         files = _font_files(roots)
         if files != self.files:
             self.clear()
+            self.files, self.shipped = files, _digests(files)
+        if script_faces not in self.configs:
             from weasyprint.text.fonts import FontConfiguration
 
-            self.config, self.files = FontConfiguration(), files
-        return self.config
+            self.configs[script_faces] = FontConfiguration()
+        return self.configs[script_faces]
 
     def clear(self) -> None:
-        """Remove the folder where WeasyPrint keeps this configuration's fonts (its own __del__
+        """Remove the folders where WeasyPrint keeps these configurations' fonts (its own __del__
         does not run in a worker that is stopped)."""
-        folder = getattr(self.config, "_folder", None)
-        self.config, self.files = None, None
-        if folder:
+        folders = [getattr(config, "_folder", None) for config in self.configs.values()]
+        self.configs, self.files, self.shipped = {}, None, {}
+        for folder in filter(None, folders):
             import shutil
 
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def _digests(files: tuple) -> dict:
+    import hashlib
+
+    out = {}
+    for path, _mtime, _size in files:
+        try:
+            with open(path, "rb") as f:
+                out[hashlib.sha256(f.read()).hexdigest()] = path
+        except OSError:
+            continue
+    return out
 
 
 def _font_files(roots: tuple) -> tuple:
@@ -98,8 +119,9 @@ def run_job(job: PdfJob) -> bytes:
     """Render one job with this process's fonts."""
     from .pdf import render_pdf
 
-    return render_pdf(job.html, job.base_dir, job.roots, job.variant, job.epoch, job.name, job.lang,
-                      _FONTS.for_job(job.roots))
+    config = _FONTS.for_job(job.roots, job.script_faces)
+    return render_pdf(job.html, job.base_dir, job.roots, job.variant, job.epoch, job.name, job.lang, config,
+                      _FONTS.shipped)
 
 
 def _work(job: PdfJob) -> bytes:

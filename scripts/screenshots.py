@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Regenerate the README pictures from a fresh build: web pages (headless Chromium) and PDF covers (pdftoppm).
 
-    python scripts/screenshots.py        # builds first, writes docs/img/*.png
+    python scripts/screenshots.py              # builds first, writes docs/img/*.png
+    python scripts/screenshots.py --languages  # the Arabic and Chinese pages of the six-language test sample
 """
 from __future__ import annotations
 
@@ -35,23 +36,48 @@ def page_with(pdf: Path, text: str) -> int:
     sys.exit(f"no page of {pdf.name} has {text!r}")
 
 
+LANGUAGE_SHOTS = [("site-ar.png", "dist/site/ar/brief/index.html", "1280,900"),
+                  ("site-zh.png", "dist/site/zh/brief/index.html", "1280,900")]
+LANGUAGE_PAGES = [("pdf-page-ar.png", "dist/pdf/sample_brief_ar.pdf", 3), ("pdf-page-zh.png", "dist/pdf/sample_brief_zh.pdf", 3)]
+
+
+def shoot(chromium: str, root: Path, shots, pages) -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    for name, page, size in shots:
+        with tempfile.TemporaryDirectory() as profile:
+            subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                            "--disable-background-networking", "--no-first-run", f"--user-data-dir={profile}",
+                            f"--window-size={size}", f"--screenshot={OUT / name}", (root / page).as_uri()],
+                           check=True, capture_output=True)
+    for name, pdf, page in pages:
+        stem = OUT / name.removesuffix(".png")
+        page = page if isinstance(page, int) else page_with(root / pdf, page)
+        subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", str(page), "-l", str(page), "-singlefile",
+                        str(root / pdf), str(stem)], check=True)
+
+
+def languages(chromium: str) -> None:
+    """The six-language sample of the tests (tests/six.py), built in a temporary folder."""
+    sys.path.insert(0, str(REPO / "tests"))
+    from conftest import cli
+    from six import make_six
+
+    with tempfile.TemporaryDirectory() as folder:
+        root = make_six(Path(folder) / "six")
+        assert cli(root, "build").exit_code == 0
+        shoot(chromium, root, LANGUAGE_SHOTS, LANGUAGE_PAGES)
+
+
 def main() -> None:
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if not chromium or not shutil.which("pdftoppm"):
         sys.exit("needs Debian's chromium and poppler-utils (./dev test installs both)")
+    if "--languages" in sys.argv[1:]:
+        languages(chromium)
+        print("\n".join(sorted(str(p.relative_to(REPO)) for p in OUT.glob("*.png"))))
+        return
     subprocess.run([sys.executable, "-m", "briefgen.cli", "--project", str(REPO), "-q", "build"], check=True)
-    OUT.mkdir(parents=True, exist_ok=True)
-    for name, page, size in SHOTS:
-        with tempfile.TemporaryDirectory() as profile:
-            subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-                            "--disable-background-networking", "--no-first-run", f"--user-data-dir={profile}",
-                            f"--window-size={size}", f"--screenshot={OUT / name}", (REPO / page).as_uri()],
-                           check=True, capture_output=True)
-    for name, pdf, page in COVERS:
-        stem = OUT / name.removesuffix(".png")
-        page = page if isinstance(page, int) else page_with(REPO / pdf, page)
-        subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", str(page), "-l", str(page), "-singlefile",
-                        str(REPO / pdf), str(stem)], check=True)
+    shoot(chromium, REPO, SHOTS, COVERS)
     print("\n".join(sorted(str(p.relative_to(REPO)) for p in OUT.glob("*.png"))))
 
 

@@ -181,21 +181,34 @@ def test_local_image_is_embedded(tmp_path, run):
         assert any(str(f.get("/Alt", "")) == "A single dot" for f in figures)
 
 
-def test_print_fonts_are_the_woff2_fonts_decompressed(tmp_path):
-    """The PDFs load TrueType copies of the site's WOFF2 fonts (faster); they must hold the same fonts,
-    and fonts-print.css must be fonts.css pointing at them. scripts/fonts.py --check says so, and
-    notices a changed copy."""
+def test_print_fonts_are_the_woff2_slices_merged(tmp_path):
+    """The PDFs load one TrueType per face, its WOFF2 slices (the site's unicode-range files)
+    decompressed and merged: every character of every slice is in it, fonts-print.css is fonts.css
+    pointing at them, and scripts/fonts.py --check says they are up to date and notices a changed copy."""
+    from io import BytesIO
+
+    from fontTools.ttLib import TTFont, woff2
+
+    from briefgen.fonts import catalogue
+
     script = [sys.executable, str(REPO / "scripts/fonts.py"), "--check"]
     out = subprocess.run(script, capture_output=True, text=True)
     assert out.returncode == 0, out.stdout
-    fonts = REPO / "templates/fonts"
-    assert len(list((fonts / "print").glob("*.ttf"))) == len(list(fonts.glob("*.woff2"))) == 7
+    faces = [f for family in catalogue(REPO / "templates").values() for f in family]
+    print_files = {f.print_src for f in faces}
+    assert sorted(p.name for p in (REPO / "templates/fonts/print").glob("*.ttf")) == sorted(p.rsplit("/", 1)[1] for p in print_files)
+    for rel in sorted(p for p in print_files if "/source-" in p):  # the templates' own families (the CJK one takes long)
+        merged = set(TTFont(REPO / "templates" / rel).getBestCmap())
+        for face in (f for f in faces if f.print_src == rel):
+            decompressed = BytesIO()
+            woff2.decompress(BytesIO((REPO / "templates" / face.src).read_bytes()), decompressed)
+            assert set(TTFont(BytesIO(decompressed.getvalue())).getBestCmap()) <= merged, (rel, face.src)
     css = (REPO / "templates/fonts-print.css").read_text(encoding="utf-8")
     assert css.count('format("truetype")') == 7 and ".woff2" not in css
     copy = tmp_path / "repo"  # a stale copy is reported
     shutil.copytree(REPO / "templates", copy / "templates")
     shutil.copytree(REPO / "scripts", copy / "scripts")
-    ttf = next((copy / "templates/fonts/print").glob("*.ttf"))
+    ttf = copy / "templates/fonts/print/source-serif-4-400-normal.ttf"
     data = bytearray(ttf.read_bytes())
     data[1000] ^= 0xFF
     ttf.write_bytes(bytes(data))
@@ -209,10 +222,12 @@ def test_worker_pool_returns_each_pdf_under_its_own_name_in_job_order(tmp_path):
 
     pool = PdfPool(2)
     sizes = {"short": 1, "long": 400, "middle": 60}
+    (tmp_path / "font.ttf").write_bytes((REPO / "templates/fonts/print/source-serif-4-400-normal.ttf").read_bytes())
+    style = '@font-face { font-family: Vendored; src: url("font.ttf"); } body { font-family: Vendored; }'
     try:
         for name, n in sizes.items():
             body = "".join(f"<p>{name} paragraph {i}</p>" for i in range(n))
-            html = f'<html lang="en"><head><title>{name}</title></head><body><h1>{name}</h1>{body}</body></html>'
+            html = f'<html lang="en"><head><title>{name}</title><style>{style}</style></head><body><h1>{name}</h1>{body}</body></html>'
             pool.submit([PdfJob(f"pdf/{name}.pdf", html, tmp_path, (tmp_path,), "pdf/ua-1", 1710374400, name, "en")])
         results = list(pool.results())
     finally:
@@ -260,9 +275,9 @@ def test_a_worker_kept_across_builds_sees_a_replaced_font_file(tmp_path):
             return [str(f.get("/DescendantFonts", [f])[0].get("/W")) for page in doc.pages
                     for f in page.Resources.get("/Font", {}).values()]
 
-    sans = embedded("source-sans-3-latin-400-normal.ttf")
-    serif = embedded("source-serif-4-latin-400-normal.ttf")
-    assert sans == embedded("source-sans-3-latin-400-normal.ttf")  # the same font, the same widths
+    sans = embedded("source-sans-3-400-normal.ttf")
+    serif = embedded("source-serif-4-400-normal.ttf")
+    assert sans == embedded("source-sans-3-400-normal.ttf")  # the same font, the same widths
     assert serif != sans
 
 

@@ -27,7 +27,7 @@ def job(folder: Path, name: str, paragraphs: int):
     body = "".join(f"<p>{name} paragraph {i} about accounts for survivors.</p>" for i in range(paragraphs))
     font = folder / "font.ttf"
     if not font.exists():
-        font.write_bytes((REPO / "templates/fonts/print/source-sans-3-latin-400-normal.ttf").read_bytes())
+        font.write_bytes((REPO / "templates/fonts/print/source-sans-3-400-normal.ttf").read_bytes())
     style = '@font-face { font-family: Vendored; src: url("font.ttf"); } body { font-family: Vendored; }'
     html = (f'<html lang="en"><head><title>{name}</title><style>{style}</style></head>'
             f'<body><h1>{name}</h1>{body}</body></html>')
