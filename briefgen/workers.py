@@ -138,13 +138,15 @@ def _work(job: PdfJob) -> bytes:
         raise
 
 
-def _start_worker() -> None:
+def _start_worker(owner: int) -> None:
     """In each worker: Ctrl+C reaches the whole terminal's process group, and the process that owns
-    the pool handles it; SIGTERM (the pool closed early) and a normal exit remove the fonts folder."""
+    the pool handles it; SIGTERM (the pool closed early) and a normal exit remove the fonts folder;
+    the worker leaves when the owner is gone."""
     import signal
     from multiprocessing import util
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _leave_with(owner)
 
     def stop(signum, frame):
         _FONTS.clear()
@@ -152,6 +154,42 @@ def _start_worker() -> None:
 
     signal.signal(signal.SIGTERM, stop)
     util.Finalize(None, _FONTS.clear, exitpriority=100)
+
+
+def _leave_with(owner: int) -> None:
+    """Leave when the process that owns the pool has ended. A build killed with SIGKILL closes
+    nothing, and a worker holds both ends of the pool's job queue, so it would wait for work
+    forever (and the forkserver with it, while any of its children lives)."""
+    import select
+    import threading
+    import time
+
+    def watch() -> None:
+        try:
+            fd = os.pidfd_open(owner)  # readable once the owner has ended (Linux 5.3+)
+        except ProcessLookupError:
+            fd = None
+        except (AttributeError, OSError):
+            fd = -1
+        if fd == -1:  # no pidfd here: ask every second
+            while _alive(owner):
+                time.sleep(1.0)
+        elif fd is not None:
+            select.select([fd], [], [])
+        _FONTS.clear()
+        os._exit(1)
+
+    threading.Thread(target=watch, name="briefgen-owner-watch", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 class PdfPool:
@@ -170,7 +208,8 @@ class PdfPool:
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["weasyprint", "weasyprint.text.fonts", "briefgen.pdf"])
         forkserver.ensure_running()  # the import starts now, while the build loads its content
-        self._executor = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker)
+        self._executor = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
+                                             initargs=(os.getpid(),))
 
     def submit(self, jobs: list[PdfJob]) -> None:
         """Queue jobs, longest first (HTML length stands for rendering time, so the last PDF to

@@ -154,6 +154,32 @@ def test_a_killed_worker_is_a_clear_error_not_a_hang(tmp_path):
     assert seen["broken"] and seen["close seconds"] < 5 and seen["gone"]
 
 
+_OWNER = """
+import os, sys, time
+from pathlib import Path
+sys.path.insert(0, sys.argv[2])
+from test_workers import job, wait_ready
+from briefgen.workers import PdfPool
+from multiprocessing import forkserver
+pool = PdfPool(2)
+pids = wait_ready(pool, 2)
+print(" ".join(map(str, [*pids, forkserver._forkserver._forkserver_pid])), flush=True)
+time.sleep(120)
+"""
+
+
+def test_workers_and_their_forkserver_leave_when_the_build_is_killed(tmp_path):
+    """SIGKILL runs no clean-up in the build; its workers (and the forkserver, which lives while any
+    of its children does) must not wait for work forever."""
+    proc = subprocess.Popen([sys.executable, "-c", _OWNER, str(tmp_path), str(HERE)], stdout=subprocess.PIPE,
+                            text=True, env={**os.environ, "TMPDIR": str(tmp_path)})
+    pids = [int(p) for p in proc.stdout.readline().split()]
+    assert len(pids) == 3 and all(alive(p) for p in pids)
+    proc.kill()
+    proc.wait()
+    assert gone(pids, seconds=10), [p for p in pids if alive(p)]
+
+
 def test_a_worker_that_cannot_start_reports_why(tmp_path):
     fake = tmp_path / "fake" / "weasyprint"  # as if Pango were missing: importing WeasyPrint fails
     fake.mkdir(parents=True)
