@@ -10,7 +10,7 @@ from pathlib import Path
 
 from . import schema
 from .config import Project
-from .errors import CatalogError, ContentError, Location, Problems, did_you_mean, natural_key
+from .errors import ContentError, Location, Problems, did_you_mean, natural_key
 from .lint import lint_msgstr, lint_text
 from .model import Document, LanguageMeta, Library, Override, Section, Text, walk_texts
 from .pofile import PoFile, read_po
@@ -234,10 +234,7 @@ def _override(project: Project, path: Path, section: Section, problems: Problems
 
 def read_catalog(project: Project, path: Path) -> PoFile:
     """Read a catalog of the project, refusing one that a symlink places outside it."""
-    if not path.resolve().is_relative_to(project.root.resolve()):
-        raise CatalogError(f"refusing to read {path.name}: it resolves to {path.resolve()}, outside the project "
-                           "(a symlink leaving the project); copy the catalog into locales/ instead", Location(path))
-    return read_po(path)
+    return read_po(path, inside=project.root)
 
 
 def load_catalog(project: Project, lang: str, domain: str) -> PoFile | None:

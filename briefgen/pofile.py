@@ -347,8 +347,12 @@ def _kind(path: Path | None) -> str:
     return "POT file" if path is not None and Path(path).suffix == ".pot" else "catalog"
 
 
-def read_po(path: Path) -> PoFile:
-    """Read a PO/POT file as UTF-8 (BOM and CRLF tolerated)."""
+def read_po(path: Path, inside: Path | None = None) -> PoFile:
+    """Read a PO/POT file as UTF-8 (BOM and CRLF tolerated); with `inside` (a project's root), refuse
+    one that a symlink places outside that folder."""
+    if inside is not None and not path.resolve().is_relative_to(inside.resolve()):
+        raise CatalogError(f"refusing to read {path.name}: it resolves to {path.resolve()}, outside the project "
+                           "(a symlink leaving the project); copy the catalog into locales/ instead", Location(path))
     try:
         data = path.read_bytes()
     except FileNotFoundError:
