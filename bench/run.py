@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -106,15 +107,21 @@ def first_translated(po: Path) -> tuple[str, str]:
     raise SystemExit("no translated entry to change")
 
 
+def _word() -> str:
+    """Letters that differ from call to call (a msgstr must keep its numbers: check compares them)."""
+    return "".join(chr(ord("a") + int(d)) for d in str(time.perf_counter_ns())[-8:])
+
+
 def change_msgstr(root: Path, n: int = 0) -> None:
-    """Change one translated msgstr (toggle a space before its final full stop): a real edit every call."""
+    """Change one translated msgstr: a real edit every call, and a text never seen before (the PDF
+    cache keeps earlier versions, so toggling between two texts would measure cache hits)."""
     from briefgen.pofile import format_po, read_po
 
     path = root / "locales/es/LC_MESSAGES/content.po"
     po = read_po(path)
     entry = next(e for e in po.entries if e.translated and not e.obsolete and len(e.msgstr) > 40)
-    text = entry.msgstr.rstrip(".")
-    entry.msgstr = (text[:-1] if text.endswith(" ") else text + " ") + "."
+    text = re.sub(r" \(rev [a-z]+\)\.$", ".", entry.msgstr).rstrip(".")
+    entry.msgstr = f"{text} (rev {_word()})."
     path.write_text(format_po(po), encoding="utf-8")
 
 
