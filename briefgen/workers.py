@@ -206,7 +206,7 @@ class PdfPool:
         self._submitted: list = []  # every future not known to be done: close() stops their workers
         _fit_forkserver_socket()
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["weasyprint", "weasyprint.text.fonts", "briefgen.pdf"])
+        context.set_forkserver_preload(["briefgen.weasyload", "briefgen.pdf"])  # WeasyPrint, quickly, once
         forkserver.ensure_running()  # the import starts now, while the build loads its content
         self._executor = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
                                              initargs=(os.getpid(),))

@@ -256,6 +256,39 @@ def test_workers_do_not_rerun_the_main_module(tmp_path):
     assert (root / "dist/pdf/sample_brief.pdf").read_bytes().startswith(b"%PDF-")
 
 
+_LOADED = """
+import re, subprocess, sys
+spawned = []
+real_init = subprocess.Popen.__init__
+def init(self, args, *a, **k):
+    spawned.append(args[0] if isinstance(args, (list, tuple)) else args)
+    real_init(self, args, *a, **k)
+subprocess.Popen.__init__ = init
+if sys.argv[1] == "quick":
+    import briefgen.weasyload
+else:
+    import weasyprint.text.fonts
+import ctypes.util
+assert ctypes.util.find_library.__module__ == "ctypes.util"  # the real lookup is back
+libraries = sorted(set(re.findall(r"[^/\\s]+\\.so[.0-9]*", open("/proc/self/maps").read())))
+print(repr((libraries, spawned)))
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the quick lookup is for Linux")
+def test_the_workers_weasyprint_import_skips_compilers_and_loads_the_same_libraries():
+    def loaded(how):
+        out = subprocess.run([sys.executable, "-c", _LOADED, how], check=True, capture_output=True, text=True).stdout
+        return eval(out)
+
+    quick_libraries, quick_spawned = loaded("quick")
+    plain_libraries, plain_spawned = loaded("plain")
+    assert quick_libraries == plain_libraries
+    assert any(name.startswith("libpango-1.0") for name in quick_libraries)
+    assert quick_spawned == ["/sbin/ldconfig"]  # one reading of the linker cache, no gcc, no ld
+    assert len(plain_spawned) > 5  # what it saves: a search per spelling WeasyPrint tries
+
+
 def test_a_worker_kept_across_builds_sees_a_replaced_font_file(tmp_path):
     """serve renders many builds in the same workers; WeasyPrint only ever adds fonts to a
     configuration, so a replaced font file must get a fresh one."""
