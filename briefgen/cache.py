@@ -224,3 +224,51 @@ class Cache:
         for path in self.dir.glob("*.pdf"):
             if path.stem not in keep:
                 path.unlink(missing_ok=True)
+
+
+class CatalogsDone:
+    """What the last successful `extract` (or `update`) read and wrote, as one digest in
+    .briefgen-cache/catalogs.json: a run that finds the same has nothing to do and says so at once.
+    It saves loading and linting every source (0.15 s of a no-op `extract` on this project) and
+    merging every catalog; any change to a source, template, POT or PO file, the configuration,
+    SOURCE_DATE_EPOCH or briefgen itself makes the next run do the work."""
+
+    def __init__(self, project: Project, kind: str):
+        self.project, self.kind = project, kind
+        self.path = project.cache_dir / "catalogs.json"
+
+    def _files(self) -> list[Path]:
+        p = self.project
+        pots = [p.pot_path(domain) for domain in ("content", "messages")]
+        if self.kind == "extract":
+            sources = [f for f in p.content_dir.rglob("*") if f.is_file()] if p.content_dir.is_dir() else []
+            sources += [f for f in p.templates_dir.rglob("*") if f.suffix in (".html", ".svg") and f.is_file()]
+            return sorted(sources) + pots
+        return pots + [p.po_path(lang, domain) for lang in p.target_languages for domain in ("content", "messages")]
+
+    def _key(self) -> str:
+        parts = [self.kind, code_version(), str(build_time())]
+        for f in [*self._files(), *([self.project.config_file] if self.project.config_file else [])]:
+            try:
+                parts += [f.relative_to(self.project.root).as_posix(), f.read_bytes()]
+            except (OSError, ValueError):
+                parts += [str(f), "absent"]
+        return digest(*parts)
+
+    def unchanged(self) -> bool:
+        try:
+            return json.loads(self.path.read_text(encoding="utf-8")).get(self.kind) == self._key()
+        except (OSError, ValueError, AttributeError):
+            return False
+
+    def remember(self) -> None:
+        """Called after a successful run, so the key covers what it wrote."""
+        try:
+            stored = json.loads(self.path.read_text(encoding="utf-8"))
+            stored = stored if isinstance(stored, dict) else {}
+        except (OSError, ValueError):
+            stored = {}
+        try:
+            write_text(self.path, json.dumps({**stored, self.kind: self._key()}, sort_keys=True))
+        except OSError:
+            pass  # a read-only project: it is only a shortcut

@@ -123,13 +123,19 @@ def build(ctx: Context, strict, no_pdf, pdf_variant, no_cache, explain, jobs):
 @handled
 def extract(ctx: Context):
     """Write locales/content.pot and locales/messages.pot from the sources and templates."""
+    from .cache import CatalogsDone
+
+    project = ctx.project()
+    done = CatalogsDone(project, "extract")
+    if done.unchanged():
+        return ctx.say("extract: 0 POT file(s) changed (nothing changed since the last extract)")
     from .catalog import extract as run_extract
     from .content import load_documents
 
-    project = ctx.project()
     library, docs = load_documents(project)
     with ctx.locked(project):
         changed = run_extract(project, library, docs)
+        done.remember()
     ctx.say(f"extract: {len(changed)} POT file(s) changed")
 
 
@@ -137,11 +143,16 @@ def extract(ctx: Context):
 @handled
 def update(ctx: Context):
     """Merge the POT files into every language's catalogs (translations are never dropped)."""
+    from .cache import CatalogsDone
     from .catalog import update as run_update
 
     project = ctx.project()
+    done = CatalogsDone(project, "update")
+    if done.unchanged():
+        return ctx.say("update: 0 catalog(s) changed (nothing changed since the last update)")
     with ctx.locked(project):
         changed = run_update(project)
+        done.remember()
     for path in changed:
         ctx.say(f"updated {path}")
     ctx.say(f"update: {len(changed)} catalog(s) changed")

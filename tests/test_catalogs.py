@@ -440,3 +440,23 @@ def test_strict_passes_over_labels_no_translated_page_shows(translated, run):
     result = run(translated, "build", "--strict", "--no-pdf")
     assert result.exit_code == 0, result.output
     assert "BG103" in run(translated, "check", "--no-rendered").output
+
+
+def test_extract_and_update_skip_only_when_nothing_changed(project, run):
+    """A run that finds its inputs and outputs as the last one left them does nothing; any change
+    to a source or a catalog makes it do the work again."""
+    assert run(project, "extract").exit_code == 0 and run(project, "update").exit_code == 0
+    assert "nothing changed since the last extract" in run(project, "extract").output
+    assert "nothing changed since the last update" in run(project, "update").output
+    recs = project / "content/en/brief/recs.md"
+    recs.write_text(recs.read_text(encoding="utf-8") + "\nA new paragraph.\n", encoding="utf-8")
+    assert "extract: 1 POT file(s) changed" in run(project, "extract").output
+    assert 'msgid "A new paragraph."' in (project / "locales/content.pot").read_text(encoding="utf-8")
+    assert "update: 1 catalog(s) changed" in run(project, "update").output
+    po = project / "locales/es/LC_MESSAGES/content.po"
+    assert 'msgid "A new paragraph."' in po.read_text(encoding="utf-8")
+    po.write_text(po.read_text(encoding="utf-8").replace('msgid "A new paragraph."\nmsgstr ""',
+                                                         'msgid "A new paragraph."\nmsgstr "Un párrafo nuevo."'),
+                  encoding="utf-8")  # a translator's edit: update runs again (and keeps it)
+    assert "nothing changed" not in run(project, "update").output
+    assert 'msgstr "Un párrafo nuevo."' in po.read_text(encoding="utf-8")

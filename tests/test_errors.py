@@ -133,6 +133,7 @@ def test_read_only_project_is_a_clear_error_not_a_bug(tmp_path, run):
     assert run(root, "build", "--no-pdf").exit_code == 0
     assert run(root, "extract").exit_code == 0 and run(root, "update").exit_code == 0
     (root / "content/en/brief/recs.md").write_text("# Recommendations\n\nEdited.\n", encoding="utf-8")
+    assert run(root, "extract").exit_code == 0  # so that `update` has catalogs to write
     before = snapshot(root / "dist"), snapshot(root / "locales")
     # a user without write access (root keeps it unless its capabilities are dropped)
     prefix = ["setpriv", "--inh-caps=-all", "--bounding-set=-all"] if os.geteuid() == 0 else []
