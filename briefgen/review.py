@@ -97,22 +97,11 @@ def review_pages(project: Project, report: Report, sources: Sources) -> dict[str
 
 
 def write_review_pages(project: Project, report: Report, sources: Sources) -> list[str]:
-    """Write dist/review/<lang>.html for `check --review`, each replaced at once and with the mode of
-    any page in dist/ (0666 minus the umask: a colleague or the CI artifact can read it)."""
-    import os
+    """Write dist/review/<lang>.html for `check --review`, each replaced at once and with the mode
+    an ordinary write gives (writer.write_bytes: a colleague or the CI artifact can read it)."""
+    from .writer import write_bytes
 
-    written = []
-    for rel, data in review_pages(project, report, sources).items():
-        path = project.dist_dir / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.unlink(missing_ok=True)
-        try:
-            with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, path)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
-        written.append(rel)
-    return written
+    pages = review_pages(project, report, sources)
+    for rel, data in pages.items():
+        write_bytes(project.dist_dir / rel, data)
+    return list(pages)
