@@ -387,6 +387,12 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="skip the scaling runs")
     args = parser.parse_args()
     sys.path.insert(0, str(REPO))
+    # briefgen's bytecode, as an installed briefgen has it (pip writes it; `./dev` compiles the editable
+    # install's): where PYTHONDONTWRITEBYTECODE is set, a checkout without it would time every command
+    # compiling some 40 modules (measured here: 0.01-0.02 s of a no-op rebuild, more of a cold build)
+    import compileall
+
+    compileall.compile_dir(REPO / "briefgen", quiet=1)
     work = Path(tempfile.mkdtemp(prefix="briefgen-bench-"))
     # every temporary folder of this run and of the processes it starts goes in `work`, removed at the end
     tempfile.tempdir = os.environ["TMPDIR"] = str(work)
@@ -405,7 +411,7 @@ def measure(args: argparse.Namespace, work: Path) -> None:
     print(f"floor (bare WeasyPrint, serial, same HTML): {f:6.2f} s  ({n} pages)")
     print(f"cold full build:                            {c:6.2f} s  = {c / f:.2f} x floor   (goal <= 0.65)")
     inc = incremental(root, args.repeats)
-    print(f"no-op rebuild:                              {inc['noop']:6.2f} s  = {inc['noop'] / c:.2f} x cold   (goal <= 0.5 s)")
+    print(f"no-op rebuild:                              {inc['noop']:6.2f} s  = {inc['noop'] / c:.2f} x cold   (goal <= 0.1 s)")
     print(f"one Spanish msgstr changed:                 {inc['msgstr']:6.2f} s  = {inc['msgstr'] / c:.2f} x cold   (goal <= 0.6 x cold); "
           f"English outputs untouched: {'yes' if inc['untouched'] else 'NO'}")
     print(f"one English paragraph changed:              {inc['paragraph']:6.2f} s  = {inc['paragraph'] / c:.2f} x cold")
@@ -414,7 +420,7 @@ def measure(args: argparse.Namespace, work: Path) -> None:
           f"{bound:.2f} s = {bound / c:.2f} x cold")
     live = live_msgstr(root, args.repeats)
     print(f"one Spanish msgstr changed, live preview:   {live:6.2f} s  = {live / c:.2f} x cold   "
-          "(briefgen serve: workers forked from its warm forkserver)")
+          "(goal <= 0.55 x cold; briefgen serve: workers forked from its warm forkserver)")
     t, units = check_10k(args.repeats)
     print(f"check on {units} units:                     {t:6.2f} s   (goal < 2 s)")
     real = translators(root, args.repeats)
@@ -422,7 +428,7 @@ def measure(args: argparse.Namespace, work: Path) -> None:
     big = translators(generated_project(Path(tempfile.mkdtemp()) / "big", 1, 10_000, languages=("es",)), args.repeats)
     print_translators(f"{big['units']} units", big, "   (goal <= 2 s and <= 5 x msgmerge)")
     rss = peak_rss(root)
-    print(f"peak RSS of a full build (all processes):   {rss:6.0f} MB  (goal < 500 MB)")
+    print(f"peak RSS of a full build (all processes):   {rss:6.0f} MB  (goal < 300 MB)")
     if not args.quick:
         for docs, p, t, per, ratio in scaling():
             print(f"scaling: {docs:2d} documents x 3 languages: {t:6.2f} s for {p:4d} pages = {per * 1000:5.1f} ms/page"
