@@ -25,6 +25,8 @@ from pathlib import Path
 from .config import Project
 from .errors import ConfigError, Location, did_you_mean
 
+FONT_SUFFIXES = (".ttf", ".otf", ".woff", ".woff2", ".ttc")  # the font files a project may ship
+
 # Scripts whose letters join (letter-spacing would break them), and scripts written without
 # hyphenation; the CJK scripts break lines between characters and justify between them.
 JOINING = frozenset({"Arab", "Syrc", "Mong", "Nkoo", "Adlm", "Rohg", "Mand", "Thaa"})

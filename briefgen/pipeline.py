@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .cache import Cache, assets_digest, code_version, config_digest, digest, inputs_digest
+from .cache import Cache, code_version, config_digest, digest, inputs_digest
 from .config import Project, build_time
 from .errors import BuildError, Location
 from .writer import Staging
@@ -204,7 +204,7 @@ def _pdf_jobs(project: Project, editions: list[Edition], envs: dict, cache: Cach
         view, renderer = document_view(project, ed.doc, "print", envs[ed.lang])
         view.created = stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
         html = render_template(envs[ed.lang], "print.html", doc=view)
-        keys[rel] = {"html": digest(html), "assets": assets_digest(project, [res.path for res in renderer.resources]),
+        keys[rel] = {"html": digest(html), "assets": cache.assets_key([res.path for res in renderer.resources]),
                      "config": config_digest(project, variant), "version": code_version()}
         data, why = cache.lookup(rel, keys[rel])
         out.explain.append((rel, why))
