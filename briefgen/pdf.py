@@ -121,18 +121,16 @@ class MissingGlyphs(BuildError):
     text = ""
 
 
-def _unshipped(document, shipped: dict) -> list[tuple[str, str, bool]]:
+def _unshipped(document, shipped) -> list[tuple[str, str, bool]]:
     """(text, font, from the machine) for what the PDF drew with a font the project does not ship
     (a fallback of this machine's fontconfig) or with a shipped font lacking the glyph (.notdef)."""
-    import hashlib
-
     from weasyprint.text.fonts import get_hb_object_data
 
     out = []
     for font in document.fonts.values():
         drawn = "".join(font.to_unicode.values())
         original = get_hb_object_data(font.hb_face)  # the font file (file_content is the subset by now)
-        if hashlib.sha256(original or b"").hexdigest() not in shipped:
+        if not shipped.holds(original or b""):
             out.append((drawn, font.family, True))
         elif 0 in font.to_unicode or font.missing:
             out.append((font.to_unicode.get(0, "") + "".join(map(chr, font.missing)), font.family, False))
@@ -160,7 +158,7 @@ def _context(html: str, char: str, width: int = 30) -> str:
     return text[max(0, i - width):i + width].strip() if i >= 0 else char
 
 
-def _refuse_unshipped(document, shipped: dict, html: str, name: str, base_dir: Path) -> None:
+def _refuse_unshipped(document, shipped, html: str, name: str, base_dir: Path) -> None:
     import unicodedata
 
     problems = _unshipped(document, shipped)
@@ -169,7 +167,7 @@ def _refuse_unshipped(document, shipped: dict, html: str, name: str, base_dir: P
     text, family, machine = problems[0]
     chars = "".join(dict.fromkeys(c for c in text if not c.isspace())) or text
     named = ", ".join(f"'{c}' (U+{ord(c):04X} {unicodedata.name(c, '?')})" for c in chars[:3])
-    if machine and _shipped_covers(chars, shipped.values()):  # a stack names no shipped family
+    if machine and _shipped_covers(chars, shipped.paths):  # a stack names no shipped family
         raise BuildError(
             f"{name}: {named} ... were drawn with this machine's font '{family}': a font-family of the templates "
             "reaches no family the project ships for that text (the default for <code> is the machine's monospace, "
@@ -184,9 +182,9 @@ def _refuse_unshipped(document, shipped: dict, html: str, name: str, base_dir: P
 
 
 def render_pdf(html: str, base_dir: Path, roots: tuple[Path, ...], variant: str, epoch: int, name: str,
-               lang: str, font_config=None, shipped: dict | None = None) -> bytes:
+               lang: str, font_config=None, shipped=None) -> bytes:
     """PDF bytes for a print HTML document; reproducible for identical input. With `shipped` (the
-    project's font files by digest), a PDF that would embed any other font is refused."""
+    project's font files, a briefgen.workers.Shipped), a PDF that would embed any other font is refused."""
     import weasyprint
     from weasyprint.urls import FatalURLFetchingError
 
