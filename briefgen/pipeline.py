@@ -153,7 +153,9 @@ def render(project: Project, gathered: Gathered, cache: Cache, pool: PdfPool | N
 
     envs = {lang: environment(project, gathered.messages.get(lang), project.locale(lang)) for lang in project.languages}
     out = Outputs()
-    jobs, parts = _pdf_jobs(project, gathered.editions, envs, cache, variant, out, pool) if pool is not None else ([], {})
+    jobs, parts = _pdf_jobs(project, gathered.editions, envs, cache, variant, out) if pool is not None else ([], {})
+    if jobs:  # all at once, when every print HTML exists: the first jobs wait for the workers' WeasyPrint anyway
+        pool.submit(jobs)
     if hasattr(progress, "begin"):
         progress.begin(len(gathered.editions) + len(jobs) + 1)
     site = Site(project, gathered.editions, envs, out.files, out.media, progress)
@@ -189,10 +191,9 @@ def _locate(chars: str, ed: Edition, messages) -> Location | None:
 
 
 def _pdf_jobs(project: Project, editions: list[Edition], envs: dict, cache: Cache, variant: str,
-              out: Outputs, pool: PdfPool) -> tuple[list, dict]:
-    """The print HTML of every edition; a PdfJob for each PDF the cache does not hold, submitted
-    at once (a worker starts on the first PDF while the next HTML renders: 0.2 s of a cold build
-    here), and the cache key of each."""
+              out: Outputs) -> tuple[list, dict]:
+    """The print HTML of every edition; a PdfJob for each PDF the cache does not hold, and the cache
+    key of each."""
     from .fonts import script_faces
     from .render import document_view, render_template
     from .workers import PdfJob
@@ -214,7 +215,6 @@ def _pdf_jobs(project: Project, editions: list[Edition], envs: dict, cache: Cach
             jobs.append(PdfJob(rel, html, project.templates_dir, (project.templates_dir, project.content_dir),
                                variant, int(stamp.timestamp()), f"{ed.lang}/{ed.doc.name}", ed.lang,
                                tuple(script_faces(project, ed.lang).items())))
-            pool.submit(jobs[-1:])
     return jobs, keys
 
 

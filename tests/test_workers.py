@@ -148,6 +148,20 @@ def test_results_come_back_in_job_order_and_workers_leave_with_the_build(tmp_pat
     assert seen["gone"] and seen["fonts left"] == 0
 
 
+def test_jobs_start_with_the_one_with_most_elements_not_most_text(tmp_path):
+    from dataclasses import replace
+
+    from briefgen.workers import longest_first
+
+    wordy = job(tmp_path, "wordy", 3)
+    wordy = replace(wordy, html=wordy.html.replace("paragraph", "paragraph " + "words " * 400))
+    table = job(tmp_path, "table", 1)
+    table = replace(table, html=table.html.replace("</h1>", "</h1><table>" + "<tr><td>1</td></tr>" * 60 + "</table>"))
+    small = job(tmp_path, "small", 2)
+    assert len(wordy.html) > len(table.html)
+    assert [j.rel for j in longest_first([small, wordy, table])] == ["pdf/table.pdf", "pdf/wordy.pdf", "pdf/small.pdf"]
+
+
 def test_a_killed_worker_is_a_clear_error_not_a_hang(tmp_path):
     seen = run_scenario("killed", tmp_path)
     assert "a PDF worker process stopped unexpectedly" in seen["error"] and "run the build again" in seen["error"]
