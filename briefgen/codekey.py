@@ -1,6 +1,6 @@
 """What a build's result depends on besides its project: this Python, briefgen's own files and
-every installed distribution. Only the standard library, so that the `briefgen` launcher can ask
-for it cheaply (the build daemon compares it with its own)."""
+every installed distribution. Only the standard library and no file contents, so that a no-op
+rebuild can ask for it cheaply."""
 from __future__ import annotations
 
 import functools
