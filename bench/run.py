@@ -42,7 +42,7 @@ def median(samples: list[float]) -> float:
 
 
 def copy_project(dest: Path) -> Path:
-    shutil.copytree(REPO, dest, ignore=shutil.ignore_patterns(".git", "dist", ".briefgen-cache", ".venv",
+    shutil.copytree(REPO, dest, symlinks=True, ignore=shutil.ignore_patterns(".git", "dist", ".briefgen-cache", ".venv",
                                                              "node_modules", "__pycache__", "*.egg-info"))
     return dest
 
