@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import shutil
-import tempfile
 from pathlib import Path
 
 from . import __version__
@@ -80,13 +79,7 @@ def publish(project: Project, progress=lambda m: None) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Staging(target)
     try:
-        payload = Path(tempfile.mkdtemp(prefix="payload-", dir=staging.dir.parent))
-        try:
-            _write_payload(project, payload, source, record, records)
-            for item in sorted(payload.iterdir()):
-                shutil.move(str(item), staging.dir / item.name)
-        finally:
-            shutil.rmtree(payload, ignore_errors=True)
+        _write_payload(project, staging.dir, source, record, records)  # an interrupted run's staging goes next time
         _make_bag(staging.dir, record, records, source.meta.date)
         problems = verify(staging.dir)
         if problems:

@@ -69,8 +69,10 @@ def test_package_validates(published):
 
 def test_publish_twice_is_byte_identical(published, run):
     before = tree_hash(published / "dist/deposit")
+    (published / f"dist/deposit/.{SLUG}.staging-0badc0de").mkdir()  # as a publish killed half-way leaves it
     assert run(published, "publish").exit_code == 0
     assert tree_hash(published / "dist/deposit") == before
+    assert [p.name for p in (published / "dist/deposit").iterdir()] == [SLUG]  # nothing else, nothing left over
 
 
 @pytest.mark.parametrize("domain, msgid", [("content", "Conclusion"), ("messages", "Key insights")])
