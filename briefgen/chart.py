@@ -1,6 +1,7 @@
-"""Data figures: a grouped horizontal bar chart drawn as SVG from the YAML data, inline in the page
-(so it is set in the page's fonts), in two layouts: labels beside the bars for a text column and
-labels above the bars for a phone."""
+"""Data figures: a grouped horizontal bar chart from the YAML data. On a page it is inline SVG (set in
+the page's fonts), in two layouts: labels beside the bars for a text column and labels above the
+bars for a phone. In print it is HTML (`bar_rows`): WeasyPrint draws SVG text one letter at a time,
+unshaped and left to right, which took an Arabic label apart."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from babel.numbers import format_decimal, format_percent
 # (WCAG 1.4.11): blue, vermillion, bluish green, reddish purple, black. A series keeps its colour
 # in every group; a chart with more series than colours repeats them.
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#000000")
-FONT = "Source Sans 3, Script Sans, sans-serif"  # unquoted: with quoted names WeasyPrint 70 drew the Arabic labels in a machine font (the missing-glyph check caught it)
+FONT = "Source Sans 3, Script Sans, sans-serif"  # the page's faces (the SVG is the web's; the PDF's chart is HTML)
 
 
 @dataclass
@@ -121,3 +122,25 @@ def bar_chart(desc: str, groups: list[ChartGroup], unit: str, locale: str, ident
         f'font-family="{FONT}" font-size="{lay.font}" fill="#1a1a1a">'
         f'<title id="{ident}-t">{escape(desc)}</title>' + "".join(parts) + "</svg>"
     )
+
+
+PRINT_PLOT = 55.0  # % of the text column for the longest possible bar: label column 33%, value after it
+
+
+def bar_rows(groups: list[ChartGroup], unit: str, locale: str) -> str:
+    """The chart for print, as HTML laid out like the rest of the text: each group's title, then a
+    line per bar with its label (a column at the start side), the bar (a box as wide as its share of
+    the scale) and its value. The page's direction mirrors it; labels and values are text in the PDF,
+    read in order. The scale is that of the SVG: 100% for percentages, else the largest value + 5%."""
+    scale_max = 100.0 if unit == "percent" else max((b.value for g in groups for b in g.bars), default=1) * 1.05
+    colours = series_colours(groups)
+    out = ['<div class="bar-chart">']
+    for g in groups:
+        out.append(f'<p class="bar-group">{escape(g.label)}</p>')
+        for b in g.bars:
+            share = max(0.2, PRINT_PLOT * b.value / scale_max)
+            out.append(f'<p class="bar-row"><span class="bar-label">{escape(b.label)}</span>'
+                       f'<span class="bar" style="width: {share:.1f}%; background: {colours[b.label]}"></span>'
+                       f'<span class="bar-value">{escape(format_value(b.value, unit, locale))}</span></p>')
+    out.append("</div>")
+    return "".join(out)

@@ -13,7 +13,7 @@ from babel.numbers import format_decimal
 from markupsafe import Markup, escape
 
 from . import __version__
-from .chart import ChartBar, ChartGroup, bar_chart
+from .chart import ChartBar, ChartGroup, bar_chart, bar_rows
 from .config import Project
 from .model import Document, Figure, Finding, Recommendation, Text
 from .bidi import isolate, isolate_urls, listing, ltr
@@ -258,6 +258,9 @@ def size_text(size: int, locale: str) -> str:
 def _figure(r: TextRenderer, fig: Figure, locale: str, number: int) -> FigureView:
     groups = [ChartGroup(r.plain(g.label), [ChartBar(r.plain(b.label), b.value) for b in g.bars]) for g in fig.groups]
     alt = r.plain(fig.alt)
+    if r.style.mode == "print":
+        return FigureView(fig.id, number, r.inline(fig.title), alt, Markup(bar_rows(groups, fig.unit, locale)), None,
+                          r.inline(fig.source))
     rtl = direction(locale) == "rtl"
     wide = bar_chart(alt, groups, fig.unit, locale, f"fig-{fig.id}", rtl=rtl)
     narrow = bar_chart(alt, groups, fig.unit, locale, f"fig-{fig.id}-narrow", narrow=True, rtl=rtl)

@@ -42,8 +42,8 @@ class FigureView:
     number: int  # figures are numbered across a document
     title: Markup
     alt: str
-    svg: Markup  # the chart drawn for a page as wide as the text column (print, wide screens)
-    svg_narrow: Markup  # the same chart laid out for phones (labels above the bars)
+    chart: Markup  # as wide as the text column: inline SVG on a page, HTML in print (briefgen.chart)
+    chart_narrow: Markup | None  # on a page, the same chart laid out for phones (labels above the bars)
     source: Markup | None
 
 

@@ -228,6 +228,16 @@ def test_arabic_plural_forms_come_from_the_catalog_header(six):
     assert zh.plural_rule().nplurals == 1 and CatalogTranslations(zh).ngettext("Source", "Sources", 5) == "来源"
 
 
+def test_the_arabic_chart_in_the_pdf_is_joined_text_in_logical_order(six):
+    """WeasyPrint draws SVG text one letter at a time, left to right: the group label حساب came out as
+    four separate letters, reversed. The print chart is HTML, shaped like the rest of the text."""
+    text = subprocess.run(["pdftotext", str(pdf(six, "ar")), "-"], capture_output=True, text=True, check=True).stdout
+    lines = [re.sub("[\u202a-\u202e\u2066-\u2069]", "", line).strip() for line in text.splitlines()]
+    assert "حساب" in lines  # the chart's group, a line of its own, then its bars' labels and values
+    after = [line for line in lines[lines.index("حساب") + 1:] if line]
+    assert after[:4] == ["2018", "47.1%", "2021", "49.1%"]
+
+
 def test_the_chart_is_mirrored_right_to_left(six):
     """Inline SVG (wide layout): in Arabic the group titles sit on the right, the labels' column is
     on the right and every bar ends at the axis, growing leftwards."""
