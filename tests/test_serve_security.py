@@ -6,7 +6,6 @@ import hashlib
 import http.client
 import re
 import threading
-from pathlib import Path
 
 import pytest
 

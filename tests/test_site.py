@@ -25,6 +25,20 @@ def require(*tools: Path | str) -> None:
         pytest.fail(f"browser-check tools missing: {missing}; run `./dev test`, which installs them", pytrace=False)
 
 
+def axe(urls: list[str], tmp_path: Path) -> list[dict]:
+    """axe-core's WCAG 2.1 A/AA reports of `urls`, one per page, from headless Chromium."""
+    require(AXE, CHROMEDRIVER, CHROMIUM)
+    result = subprocess.run(  # Chromium leaves its profile folders in TMPDIR: keep them out of /tmp
+        [str(AXE), *urls, "--chromedriver-path", CHROMEDRIVER, "--chrome-path", CHROMIUM,
+         "--chrome-options=headless,no-sandbox,disable-dev-shm-usage,disable-gpu",
+         "--tags", "wcag2a,wcag2aa,wcag21a,wcag21aa", "--stdout"],
+        capture_output=True, text=True, timeout=300, env={**os.environ, "TMPDIR": str(tmp_path)},
+    )
+    reports = json.loads(result.stdout)
+    assert sorted(r["url"] for r in reports) == sorted(urls)
+    return reports
+
+
 def pages(root: Path) -> list[Path]:
     return sorted((root / "dist").rglob("*.html"))
 
@@ -82,16 +96,7 @@ def test_metadata_for_search_engines_and_scholar(real_project):
 
 
 def test_axe_finds_no_wcag21aa_violations(real_project, tmp_path):
-    require(AXE, CHROMEDRIVER, CHROMIUM)
-    urls = [p.as_uri() for p in pages(real_project)]
-    result = subprocess.run(  # Chromium leaves its profile folders in TMPDIR: keep them out of /tmp
-        [str(AXE), *urls, "--chromedriver-path", CHROMEDRIVER, "--chrome-path", CHROMIUM,
-         "--chrome-options=headless,no-sandbox,disable-dev-shm-usage,disable-gpu",
-         "--tags", "wcag2a,wcag2aa,wcag21a,wcag21aa", "--stdout"],
-        capture_output=True, text=True, timeout=300, env={**os.environ, "TMPDIR": str(tmp_path)},
-    )
-    reports = json.loads(result.stdout)
-    assert sorted(r["url"] for r in reports) == sorted(urls)
+    reports = axe([p.as_uri() for p in pages(real_project)], tmp_path)
     violations = {r["url"]: [(v["id"], len(v["nodes"])) for v in r["violations"]] for r in reports if r["violations"]}
     assert violations == {}
     assert all(r["passes"] for r in reports)  # axe really ran its rules on every page

@@ -104,13 +104,20 @@ def _temporary_files(root: Path) -> list[str]:
     return sorted(p.name for p in (root / "locales").rglob(".*.tmp"))
 
 
-def test_a_killed_update_leaves_the_old_catalog_and_the_next_run_clears_its_temporary_file(project, run):
+def _english_changed_and_extracted(project, run) -> tuple[Path, bytes]:
+    """The Spanish content catalog up to date, then a new English sentence extracted: `update` has
+    work to do. Returns the catalog and its bytes before that update."""
     assert run(project, "extract").exit_code == 0 and run(project, "update").exit_code == 0
     po = project / "locales/es/LC_MESSAGES/content.po"
     old = po.read_bytes()
     recs = project / "content/en/brief/recs.md"
     recs.write_text(recs.read_text(encoding="utf-8") + "\nOne more step.\n", encoding="utf-8")
     assert run(project, "extract").exit_code == 0
+    return po, old
+
+
+def test_a_killed_update_leaves_the_old_catalog_and_the_next_run_clears_its_temporary_file(project, run):
+    po, old = _english_changed_and_extracted(project, run)
     assert _update_killed_at_fsync(project) == -signal.SIGKILL
     assert po.read_bytes() == old
     assert re.fullmatch(r"\.content\.po\.\d+\.[0-9a-f]{8}\.tmp", " ".join(_temporary_files(project)))
@@ -130,12 +137,7 @@ def test_a_killed_update_leaves_the_old_catalog_and_the_next_run_clears_its_temp
 
 
 def test_a_catalog_killed_at_any_moment_holds_the_old_or_the_new_bytes(project, run):
-    assert run(project, "extract").exit_code == 0 and run(project, "update").exit_code == 0
-    po = project / "locales/es/LC_MESSAGES/content.po"
-    old = po.read_bytes()
-    recs = project / "content/en/brief/recs.md"
-    recs.write_text(recs.read_text(encoding="utf-8") + "\nOne more step.\n", encoding="utf-8")
-    assert run(project, "extract").exit_code == 0
+    po, old = _english_changed_and_extracted(project, run)
     for delay in (0.05, 0.15, 0.25, 0.4, 0.6):
         po.write_bytes(old)
         proc = subprocess.Popen([sys.executable, "-m", "briefgen.cli", "--project", str(project), "-q", "update"])
@@ -185,7 +187,9 @@ def test_a_msgctxt_in_the_content_reaches_the_catalog_and_the_translation(projec
     result = run(project, "build", "--no-pdf", "--strict")
     assert result.exit_code == 0, result.output
     page = (project / "dist/site/es/brief/index.html").read_text(encoding="utf-8")
-    assert "Tenencia de cuentas" in page and "Titularidad de cuentas" in page
+    tree = parse_html(page)  # each context's translation where that text is
+    assert tree.find(id="finding-f1-title").text().endswith("Tenencia de cuentas")
+    assert tree.find("figure", id="figure-enif").find("figcaption").text().endswith("Titularidad de cuentas")
     assert "ES Three steps are needed, in this order." in page
     assert run(project, "check", "--no-rendered").exit_code == 0
 

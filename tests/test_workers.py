@@ -6,7 +6,6 @@ saw as JSON.
 """
 from __future__ import annotations
 
-import datetime
 import json
 import os
 import signal
