@@ -14,7 +14,7 @@ from babel.numbers import format_decimal, format_percent
 # (WCAG 1.4.11): blue, vermillion, bluish green, reddish purple, black. A series keeps its colour
 # in every group; a chart with more series than colours repeats them.
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#000000")
-FONT = "Source Sans 3, Script Sans, sans-serif"  # the page's faces (the SVG is the web's; the PDF's chart is HTML)
+FONT = "'Source Sans 3', 'Script Sans', sans-serif"  # the page's faces (the SVG is the web's; the PDF's chart is HTML)
 
 
 @dataclass
@@ -59,6 +59,15 @@ def format_value(value: float, unit: str, locale: str) -> str:
     return format_decimal(Decimal(str(value)), locale=locale)
 
 
+def _scale_max(groups: list[ChartGroup], unit: str) -> float:
+    """The value a full-length bar stands for: 100 for percentages (or the largest, above 100), else
+    the largest value and 5%; never 0 (a chart of zeros draws hairlines)."""
+    largest = max((b.value for g in groups for b in g.bars), default=0.0)
+    if unit == "percent":
+        return max(100.0, largest)
+    return largest * 1.05 if largest > 0 else 1.0
+
+
 def series_colours(groups: list[ChartGroup]) -> dict[str, str]:
     """One colour per series (bar label), in order of first appearance."""
     colours: dict[str, str] = {}
@@ -71,7 +80,7 @@ def series_colours(groups: list[ChartGroup]) -> dict[str, str]:
 def _bars(groups: list[ChartGroup], unit: str, locale: str, lay: Layout, rtl: bool) -> tuple[list[str], int]:
     """The groups' texts, bars and axes, laid out left to right; mirrored (bars growing leftwards
     from labels on the right) for a language written right to left."""
-    scale_max = 100.0 if unit == "percent" else max((b.value for g in groups for b in g.bars), default=1) * 1.05
+    scale_max = _scale_max(groups, unit)
     colours = series_colours(groups)
     plot_w = lay.width - lay.label_w - lay.value_w
     line = lay.font + 5
@@ -124,23 +133,26 @@ def bar_chart(desc: str, groups: list[ChartGroup], unit: str, locale: str, ident
     )
 
 
-PRINT_PLOT = 55.0  # % of the text column for the longest possible bar: label column 33%, value after it
+
+PRINT_PLOT = 82.0  # % of a bar's cell (the column beside the labels) for the largest bar; its value follows
 
 
 def bar_rows(groups: list[ChartGroup], unit: str, locale: str) -> str:
-    """The chart for print, as HTML laid out like the rest of the text: each group's title, then a
-    line per bar with its label (a column at the start side), the bar (a box as wide as its share of
-    the scale) and its value. The page's direction mirrors it; labels and values are text in the PDF,
-    read in order. The scale is that of the SVG: 100% for percentages, else the largest value + 5%."""
-    scale_max = 100.0 if unit == "percent" else max((b.value for g in groups for b in g.bars), default=1) * 1.05
+    """The chart for print, as HTML laid out like the rest of the text: a table per group, its title
+    the caption, a row per bar with its label as the row's header and, in the cell beside it, the bar
+    (a box as wide as its share of the scale) and its value. The page's direction mirrors it. In the
+    PDF the chart is a tagged data table, which a screen reader reads as such (the web's SVG carries
+    the figure's text alternative instead)."""
+    scale_max = _scale_max(groups, unit)
     colours = series_colours(groups)
     out = ['<div class="bar-chart">']
     for g in groups:
-        out.append(f'<p class="bar-group">{escape(g.label)}</p>')
+        out.append(f'<table class="bars"><caption>{escape(g.label)}</caption><tbody>')
         for b in g.bars:
-            share = max(0.2, PRINT_PLOT * b.value / scale_max)
-            out.append(f'<p class="bar-row"><span class="bar-label">{escape(b.label)}</span>'
+            share = min(PRINT_PLOT, max(0.3, PRINT_PLOT * b.value / scale_max))
+            out.append(f'<tr><th scope="row">{escape(b.label)}</th><td>'
                        f'<span class="bar" style="width: {share:.1f}%; background: {colours[b.label]}"></span>'
-                       f'<span class="bar-value">{escape(format_value(b.value, unit, locale))}</span></p>')
+                       f'<span class="bar-value">{escape(format_value(b.value, unit, locale))}</span></td></tr>')
+        out.append("</tbody></table>")
     out.append("</div>")
     return "".join(out)

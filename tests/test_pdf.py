@@ -34,11 +34,17 @@ def struct_elements(pdf):
     return out
 
 
-def test_the_chart_is_text_in_reading_order(built):
-    """In print the chart is HTML (WeasyPrint draws SVG text letter by letter): its group, each bar's
-    label and value are text a reader (and a screen reader) gets in order after the caption."""
-    text = "\n".join(page.extract_text() for page in pypdf.PdfReader(built / "dist/pdf/sample_brief.pdf").pages)
+def test_the_chart_is_a_tagged_data_table_in_reading_order(built):
+    """In print the chart is HTML (WeasyPrint draws SVG text letter by letter): a table per group,
+    the group its caption, each bar's label a row header with its value beside it, as text in order
+    after the figure's caption."""
+    path = built / "dist/pdf/sample_brief.pdf"
+    text = "\n".join(page.extract_text() for page in pypdf.PdfReader(path).pages)
     assert "Account ownership\nAccount\n2018 47.1%\n2021 49.1%\nSource: ENIF 2018 and 2021." in text
+    with pikepdf.open(path) as pdf:
+        kinds = [k for k, _ in struct_elements(pdf)]
+    assert kinds.count("/Table") == 2  # the Markdown table, and the chart's one group
+    assert kinds.count("/TH") == 3 + 2  # the Markdown table's column headers, the chart's two row headers
 
 
 @pytest.mark.parametrize("name, lang", [("sample_brief", "en"), ("sample_brief_es", "es")])
