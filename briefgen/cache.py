@@ -20,10 +20,13 @@ FORMAT = 2  # 2: several versions per PDF (1, one version, is read as well)
 
 
 def digest(*parts: bytes | str) -> str:
+    """One hash of the parts, each preceded by its length (so no two lists of parts give the same
+    bytes, whatever the parts hold)."""
     h = hashlib.sha256()
     for p in parts:
-        h.update(p.encode("utf-8") if isinstance(p, str) else p)
-        h.update(b"\0")
+        data = p.encode("utf-8") if isinstance(p, str) else p
+        h.update(len(data).to_bytes(8, "big"))
+        h.update(data)
     return h.hexdigest()
 
 
@@ -52,15 +55,17 @@ def code_version() -> str:
 
 def inputs_digest(project: Project, **options) -> str:
     """Everything a build reads: sources, catalogs, templates, configuration, options, version.
-    Font files count by size, modification time and inode, as make would, not by their bytes:
-    they are replaced whole, never edited in place, and reading the 11 MB of them was a fifth of
-    a no-op rebuild (0.02 s). Everything else counts by its bytes."""
+    Font files count by what stat says of them, not by their bytes (reading the 11 MB of them was
+    a fifth of a no-op rebuild, 0.02 s): size, modification time, device and inode, and the
+    inode's change time, which any write sets and no tool can set back (`cp -p` over a font keeps
+    its inode and copies the time). Everything else counts by its bytes."""
     parts = [code_version(), json.dumps(options, sort_keys=True), str(build_time())]
     for folder in (project.content_dir, project.locales_dir, project.templates_dir):
         for p in sorted(folder.rglob("*")) if folder.is_dir() else ():
             if p.suffix.lower() in FONT_SUFFIXES and p.is_file():
                 st = p.stat()
-                parts += [p.relative_to(project.root).as_posix(), f"{st.st_size} {st.st_mtime_ns} {st.st_ino}"]
+                parts += [p.relative_to(project.root).as_posix(),
+                          f"{st.st_size} {st.st_mtime_ns} {st.st_dev} {st.st_ino} {st.st_ctime_ns}"]
             elif p.is_file():
                 parts += [p.relative_to(project.root).as_posix(), p.read_bytes()]
     if project.config_file is not None and project.config_file.exists():

@@ -22,7 +22,7 @@ class Location:
         if root is not None:
             try:
                 path = path.resolve().relative_to(root.resolve())
-            except ValueError:
+            except (ValueError, RuntimeError, OSError):  # outside the root, or a symlink loop: as given
                 pass
         text = str(path)
         if self.line:

@@ -144,7 +144,10 @@ def _shipped_covers(chars: str, paths) -> bool:
     have: set[int] = set()
     for path in paths:
         if str(path).endswith((".ttf", ".otf")):
-            have |= set(TTFont(path, lazy=True).getBestCmap() or {})
+            try:
+                have |= set(TTFont(path, lazy=True).getBestCmap() or {})
+            except Exception:  # unreadable or not a font: it covers nothing (fontTools raises its own kinds)
+                continue
     return all(ord(c) in have for c in chars)
 
 

@@ -6,6 +6,7 @@ so the web side is checked in the sources, before anything is written, with a lo
 """
 from __future__ import annotations
 
+import os
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -161,23 +162,54 @@ class PolicyCheck:
 
     def _once(self, path: Path, check, *args) -> None:
         st = path.stat()
-        key = (str(path), st.st_mtime_ns, st.st_size, st.st_ino, args)
+        key = (str(path), st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns, args)  # ctime: any write sets it
         if key not in self.passed:
             check(path, *args)
             self.passed.add(key)
 
-    def templates(self, templates_dir: Path, roots: tuple[Path, ...]) -> None:
-        """The stylesheets and HTML templates (fonts/print/ holds no CSS or HTML)."""
-        for path in sorted(templates_dir.rglob("*")) if templates_dir.is_dir() else ():
-            if path.suffix == ".css" and path.is_file():
+    def templates(self, templates_dir: Path, roots: tuple[Path, ...], project_root: Path) -> None:
+        """Every file under templates/ inside the project (template_files), and the stylesheets and
+        HTML templates among them confined."""
+        for path in template_files(templates_dir, project_root.resolve()):
+            if path.suffix == ".css":
                 self._once(path, lambda p, r: check_css(p.read_text(encoding="utf-8"), p, r), roots)
-            elif path.suffix in (".html", ".htm") and path.is_file():
+            elif path.suffix in (".html", ".htm"):
                 self._once(path, check_template)
 
     def images(self, paths, roots: tuple[Path, ...]) -> None:
         for path in sorted(set(paths)):
             if path.suffix.lower() == ".svg":
                 self._once(path, check_svg, roots)
+
+
+def template_files(folder: Path, root: Path) -> list[Path]:
+    """Every file under `folder` as Jinja2 reaches it (linked folders followed); a located error
+    where one resolves outside `root` (a symlink leaving the project) or symlinks form a loop. Only
+    the folder and the symlinks are resolved: below a folder inside `root` nothing else can leave it
+    (resolving all 170 files, the fonts mostly, took 0.02 s per language)."""
+    files, seen, stack = [], set(), [(folder, True)]
+    while stack:
+        path, linked = stack.pop()
+        if linked:
+            try:
+                real = path.resolve(strict=True)
+            except FileNotFoundError:
+                continue  # a dangling link: nothing to read (a template naming it is "not found")
+            except (RuntimeError, OSError):
+                raise BuildError(f"refusing to use {path.name}: its symlinks form a loop; replace the link with "
+                                 "the files", Location(path)) from None
+            if not real.is_relative_to(root):
+                raise BuildError(f"refusing to use {path.name}: it resolves to {real}, outside the project (a symlink "
+                                 "leaving the project); copy the file into templates/ instead", Location(path))
+            if real in seen:
+                continue
+            seen.add(real)
+        if not path.is_dir():
+            files.append(path)
+            continue
+        with os.scandir(path) as entries:
+            stack += [(Path(e.path), e.is_symlink()) for e in sorted(entries, key=lambda e: e.name, reverse=True)]
+    return sorted(files)
 
 
 POLICY = PolicyCheck()

@@ -80,6 +80,21 @@ def test_incremental_build_equals_clean_build(proj, run, tmp_path, change):
         assert english and all(incremental[k] == before[k] for k in english)  # bytes and mtimes unchanged
 
 
+def test_a_font_rewritten_in_place_at_its_size_and_time_is_not_a_noop(proj, run):
+    """As `cp -p` or `rsync --inplace -t` would leave it: same inode, size and modification time."""
+    font = proj / "templates/fonts/print/source-serif-4-400-normal.ttf"
+    st = font.stat()
+    data = bytearray(font.read_bytes())
+    data[-1] ^= 0xFF
+    with open(font, "r+b") as f:
+        f.write(data)
+    os.utime(font, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert (font.stat().st_ino, font.stat().st_size, font.stat().st_mtime_ns) == (st.st_ino, st.st_size, st.st_mtime_ns)
+    result = run(proj, "build", "--explain")
+    assert "nothing changed" not in result.output
+    assert "pdf/sample_brief.pdf: rebuilt" in result.output, result.output
+
+
 def test_noop_is_not_fooled_by_a_changed_dist(proj, run):
     (proj / "dist/site/en/brief/index.html").write_text("tampered", encoding="utf-8")
     result = run(proj, "build")
