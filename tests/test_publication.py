@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from briefgen.chart import PALETTE, ChartBar, ChartGroup, series_colours
+from briefgen.chart import PALETTE, PRINT_PLOT, ChartBar, ChartGroup, bar_chart, bar_rows, series_colours
 from conftest import cli, make_project, translate_all
 from htmltree import parse_html
 from test_build import pdf_text
@@ -154,6 +154,15 @@ def test_a_wrong_house_style_is_a_located_error(tmp_path, run):
     config.write_text(config.read_text().replace("fr]\ndate-format", "en]\ndate-formatt"), encoding="utf-8")
     result = run(root, "build", "--no-pdf")
     assert result.exit_code == 2 and "takes text keys date-format" in result.output
+
+
+def test_a_chart_of_zeros_or_over_a_hundred_percent_still_fits():
+    zeros = [ChartGroup("Nothing yet", [ChartBar("2018", 0), ChartBar("2021", 0)])]
+    assert bar_chart("None", zeros, "number", "en", "z").count("<rect") == 2
+    assert bar_rows(zeros, "number", "en").count('class="bar"') == 2
+    growth = [ChartGroup("Growth", [ChartBar("Loans", 150), ChartBar("Savings", 75)])]
+    widths = [float(w) for w in re.findall(r"width: ([\d.]+)%", bar_rows(growth, "percent", "en"))]
+    assert widths == [PRINT_PLOT, PRINT_PLOT / 2]  # the largest fills the column; the rest in proportion
 
 
 def test_chart_series_have_distinct_colours():
