@@ -29,10 +29,10 @@ def fill(po_path: Path, sample_path: Path) -> None:
     """Copy the sample's translations into a catalog `briefgen update` made, as a translator would."""
     from briefgen.pofile import format_po, read_po
 
-    sample = {e.msgid: e for e in read_po(sample_path).entries}
+    sample = {(e.msgctxt, e.msgid): e for e in read_po(sample_path).entries}
     po = read_po(po_path)
     for e in po.entries:
-        found = sample.get(e.msgid)
+        found = sample.get((e.msgctxt, e.msgid))
         if found is None or e.obsolete:
             continue
         e.msgstr, e.msgstr_plural = found.msgstr, dict(found.msgstr_plural) if e.msgid_plural else {}

@@ -26,6 +26,11 @@ def translated(project, run):
     return project
 
 
+def plural(po_path: Path):
+    """The templates' one plural entry (the finding's sources label)."""
+    return next(e for e in read_po(po_path).entries if e.msgid_plural and not e.obsolete)
+
+
 def entry(po_path: Path, msgid: str):
     return next(e for e in read_po(po_path).entries if e.msgid == msgid)
 
@@ -260,23 +265,23 @@ def test_plural_forms_follow_the_catalog_header(translated, run):
     translate_all(translated / "locales/es/LC_MESSAGES/content.po", es)
     messages = translated / "locales/es/LC_MESSAGES/messages.po"
     _set_plural_forms(messages, "nplurals=3; plural=n==1 ? 0 : n==2 ? 1 : 2;")
-    source = entry(messages, "Source")
-    assert source.msgstr_plural == {0: "ES Source", 1: "ES Sources"}
+    source = plural(messages)
+    assert source.msgstr_plural == {0: "ES Source:", 1: "ES Sources:"}
 
     result = run(translated, "check", "--no-rendered")
     assert result.exit_code == 1
-    assert (f"locales/es/LC_MESSAGES/messages.po:{source.line}: error BG107: plural entry 'Source': the header's "
+    assert (f"locales/es/LC_MESSAGES/messages.po:{source.line}: error BG107: plural entry 'Source:': the header's "
             "Plural-Forms says nplurals=3; the entry lacks msgstr[2] (run `briefgen update` to add the missing forms)") in result.output
     assert run(translated, "build", "--no-pdf").exit_code == 0  # until then, the two forms are not used: English
     assert '<span class="label">Sources:</span>' in (translated / "dist/site/es/brief/index.html").read_text(encoding="utf-8")
 
     before = messages.read_text(encoding="utf-8")
     assert run(translated, "update").exit_code == 0
-    assert entry(messages, "Source").msgstr_plural == {0: "ES Source", 1: "ES Sources", 2: ""}
-    assert before.replace('msgstr[1] "ES Sources"\n', 'msgstr[1] "ES Sources"\nmsgstr[2] ""\n') == messages.read_text(encoding="utf-8")
+    assert plural(messages).msgstr_plural == {0: "ES Source:", 1: "ES Sources:", 2: ""}
+    assert before.replace('msgstr[1] "ES Sources:"\n', 'msgstr[1] "ES Sources:"\nmsgstr[2] ""\n') == messages.read_text(encoding="utf-8")
 
     po = read_po(messages)
-    next(e for e in po.entries if e.msgid == "Source").msgstr_plural[2] = "Fuentes, tres o más"
+    next(e for e in po.entries if e.msgid_plural).msgstr_plural[2] = "Fuentes, tres o más:"
     messages.write_text(format_po(po), encoding="utf-8")
     assert "BG107" not in run(translated, "check", "--no-rendered").output
     assert run(translated, "build", "--no-pdf").exit_code == 0
@@ -287,12 +292,12 @@ def test_plural_forms_follow_the_catalog_header(translated, run):
 def test_a_surplus_plural_form_is_kept_and_reported(translated, run):
     messages = translated / "locales/es/LC_MESSAGES/messages.po"
     po = read_po(messages)
-    next(e for e in po.entries if e.msgid == "Source").msgstr_plural[2] = "Fuentes (un millón)"
+    next(e for e in po.entries if e.msgid_plural).msgstr_plural[2] = "Fuentes (un millón)"
     messages.write_text(format_po(po), encoding="utf-8")
     assert run(translated, "update").exit_code == 0
-    assert entry(messages, "Source").msgstr_plural[2] == "Fuentes (un millón)"  # a translator's text is never dropped
+    assert plural(messages).msgstr_plural[2] == "Fuentes (un millón)"  # a translator's text is never dropped
     result = run(translated, "check", "--no-rendered")
-    assert ("BG107: plural entry 'Source': the header's Plural-Forms says nplurals=2; the entry has msgstr[2] beyond them "
+    assert ("BG107: plural entry 'Source:': the header's Plural-Forms says nplurals=2; the entry has msgstr[2] beyond them "
             "(delete it, or correct the Plural-Forms header)") in result.output
 
 
@@ -320,29 +325,29 @@ def test_a_one_form_language_and_plurals_with_context(tmp_path, run):
     base = root / "templates/base.html"
     text = base.read_text(encoding="utf-8")
     assert "</body>" in text
-    base.write_text(text.replace("</body>", '<p id="tally">{{ npgettext("tally", "Source", "Sources", 3) }}</p>\n</body>', 1),
+    base.write_text(text.replace("</body>", '<p id="tally">{{ npgettext("tally", "Source:", "Sources:", 3) }}</p>\n</body>', 1),
                     encoding="utf-8")
     assert run(root, "extract").exit_code == 0 and run(root, "update").exit_code == 0
     messages = root / "locales/ja/LC_MESSAGES/messages.po"
     po = read_po(messages)
     assert po.header_fields()["Plural-Forms"] == "nplurals=1; plural=0;"
-    plain = next(e for e in po.entries if e.msgid == "Source" and e.msgctxt is None)
-    tally = next(e for e in po.entries if e.msgid == "Source" and e.msgctxt == "tally")
-    assert plain.msgstr_plural == tally.msgstr_plural == {0: ""}
-    plain.msgstr_plural[0], tally.msgstr_plural[0] = "出典", "件の出典"
+    finding = next(e for e in po.entries if e.msgid == "Source:" and e.msgctxt == "finding")
+    tally = next(e for e in po.entries if e.msgid == "Source:" and e.msgctxt == "tally")
+    assert finding.msgstr_plural == tally.msgstr_plural == {0: ""}
+    finding.msgstr_plural[0], tally.msgstr_plural[0] = "出典：", "件の出典："
     messages.write_text(format_po(po), encoding="utf-8")
     assert run(root, "build", "--no-pdf").exit_code == 0
     page = (root / "dist/site/ja/brief/index.html").read_text(encoding="utf-8")
-    assert '<span class="label">出典:</span>' in page  # one source: form 0
-    assert '<p id="tally">件の出典</p>' in page  # three, with the context's own translation
+    assert '<span class="label">出典：</span>' in page  # one source: form 0
+    assert '<p id="tally">件の出典：</p>' in page  # three, with the context's own translation
     english = (root / "dist/site/en/brief/index.html").read_text(encoding="utf-8")
-    assert '<p id="tally">Sources</p>' in english and '<span class="label">Source:</span>' in english
+    assert '<p id="tally">Sources:</p>' in english and '<span class="label">Source:</span>' in english
 
 
 def test_a_plural_count_that_is_no_whole_number_is_a_located_error(translated, run):
     macros = translated / "templates/_macros.html"
     text = macros.read_text(encoding="utf-8")
-    line = next(i for i, t in enumerate(text.splitlines(), 1) if 'ngettext("Source", "Sources", f.sources|length)' in t)
+    line = next(i for i, t in enumerate(text.splitlines(), 1) if 'npgettext("finding", "Source:", "Sources:", f.sources|length)' in t)
     macros.write_text(text.replace("f.sources|length)", "f.sources|length / 2)"), encoding="utf-8")
     result = run(translated, "build", "--no-pdf")
     assert result.exit_code == 2
@@ -375,14 +380,14 @@ def test_strict_also_refuses_untranslated_template_labels(translated, run):
     po = read_po(messages)
     key = next(e for e in po.entries if e.msgid == "Key insights")
     key.msgstr = ""
-    source = next(e for e in po.entries if e.msgid == "Source")
+    source = next(e for e in po.entries if e.msgid_plural)
     source.set_fuzzy(True)
     messages.write_text(format_po(po), encoding="utf-8")
-    key, source = entry(messages, "Key insights"), entry(messages, "Source")  # their lines, as written
+    key, source = entry(messages, "Key insights"), plural(messages)  # their lines, as written
     result = run(translated, "build", "--strict")
     assert result.exit_code == 1
     assert f"\nlocales/es/LC_MESSAGES/messages.po:{key.line}: error: [es] untranslated (template label): 'Key insights'" in result.output
-    assert f"messages.po:{source.line}: error: [es] fuzzy (template label): 'Source'" in result.output
+    assert f"messages.po:{source.line}: error: [es] fuzzy (template label): 'Source:'" in result.output
     assert not (translated / "dist").exists()
     page = translated / "templates/base.html"
     page.write_text(page.read_text(encoding="utf-8").replace("</body>", "<p>{{ _('A new label') }}</p>\n</body>", 1), encoding="utf-8")

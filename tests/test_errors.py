@@ -91,14 +91,14 @@ def test_po_with_bom_crlf_and_plurals_is_read_and_nothing_is_dropped(tmp_path, r
     assert run(root, "extract").exit_code == 0 and run(root, "update").exit_code == 0
     po = root / "locales/es/LC_MESSAGES/messages.po"
     text = po.read_text(encoding="utf-8")
-    text = text.replace('msgid "Source"\nmsgid_plural "Sources"\nmsgstr[0] ""\nmsgstr[1] ""',
-                        'msgid "Source"\nmsgid_plural "Sources"\nmsgstr[0] "Fuente"\nmsgstr[1] "Fuentes"')
+    text = text.replace('msgid "Source:"\nmsgid_plural "Sources:"\nmsgstr[0] ""\nmsgstr[1] ""',
+                        'msgid "Source:"\nmsgid_plural "Sources:"\nmsgstr[0] "Fuente:"\nmsgstr[1] "Fuentes:"')
     text += '\n#~ msgid "Old label"\n#~ msgstr "Etiqueta antigua"\n'
     po.write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode("utf-8"))
     assert run(root, "update").exit_code == 0
-    entries = {e.msgid: e for e in read_po(po).entries}
-    assert entries["Source"].msgstr_plural == {0: "Fuente", 1: "Fuentes"}
-    assert entries["Old label"].obsolete and entries["Old label"].msgstr == "Etiqueta antigua"
+    entries = {(e.msgctxt, e.msgid): e for e in read_po(po).entries}
+    assert entries[("finding", "Source:")].msgstr_plural == {0: "Fuente:", 1: "Fuentes:"}
+    assert entries[(None, "Old label")].obsolete and entries[(None, "Old label")].msgstr == "Etiqueta antigua"
     assert not po.read_bytes().startswith(b"\xef\xbb\xbf") and b"\r\n" not in po.read_bytes()
 
 

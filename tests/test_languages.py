@@ -211,11 +211,22 @@ def test_arabic_plural_forms_come_from_the_catalog_header(six):
     po = read_po(six / "locales/ar/LC_MESSAGES/messages.po")
     assert po.plural_rule().nplurals == 6
     t = CatalogTranslations(po)
-    assert [t.ngettext("Source", "Sources", n) for n in (0, 1, 2, 3, 11, 100)] == [
-        "المصادر", "المصدر", "المصدران", "المصادر", "المصادر", "المصادر"]
+    assert [t.npgettext("finding", "Source:", "Sources:", n) for n in (0, 1, 2, 3, 11, 100)] == [
+        "المصادر:", "المصدر:", "المصدران:", "المصادر:", "المصادر:", "المصادر:"]
     assert '<span class="label">المصدر:</span>' in (six / "dist/site/ar/brief/index.html").read_text(encoding="utf-8")
     zh = read_po(six / "locales/zh/LC_MESSAGES/messages.po")
-    assert zh.plural_rule().nplurals == 1 and CatalogTranslations(zh).ngettext("Source", "Sources", 5) == "来源"
+    assert zh.plural_rule().nplurals == 1 and CatalogTranslations(zh).npgettext("finding", "Source:", "Sources:", 5) == "来源："
+
+
+def test_a_label_is_punctuated_as_its_language_does_everywhere(six):
+    """The finding's sources label carries its own punctuation, as the tables' does: French puts a
+    narrow no-break space before the colon, Chinese a full-width colon (a template that added ":"
+    gave "Source:" beside "Source :" in one French edition)."""
+    for lang, label in (("fr", "Source\u202f:"), ("zh", "来源："), ("en", "Source:")):
+        tree = page(six, lang)
+        finding = tree.find("p", class_="finding-sources").find("span", class_="label").text()
+        figure = tree.find("p", class_="figure-source").find("span", class_="label").text()
+        assert finding == figure == label, (lang, finding, figure)
 
 
 def test_the_arabic_chart_in_the_pdf_is_joined_text_in_logical_order(six):
