@@ -60,17 +60,28 @@ def inputs_digest(project: Project, **options) -> str:
     inode's change time, which any write sets and no tool can set back (`cp -p` over a font keeps
     its inode and copies the time). Everything else counts by its bytes."""
     parts = [code_version(), json.dumps(options, sort_keys=True), str(build_time())]
-    for folder in (project.content_dir, project.locales_dir, project.templates_dir):
-        for p in sorted(folder.rglob("*")) if folder.is_dir() else ():
-            if p.suffix.lower() in FONT_SUFFIXES and p.is_file():
-                st = p.stat()
-                parts += [p.relative_to(project.root).as_posix(),
-                          f"{st.st_size} {st.st_mtime_ns} {st.st_dev} {st.st_ino} {st.st_ctime_ns}"]
-            elif p.is_file():
-                parts += [p.relative_to(project.root).as_posix(), p.read_bytes()]
+    for p in _source_files(project.content_dir) + _source_files(project.locales_dir) + _templates(project):
+        if p.suffix.lower() in FONT_SUFFIXES:
+            st = p.stat()
+            parts += [p.relative_to(project.root).as_posix(),
+                      f"{st.st_size} {st.st_mtime_ns} {st.st_dev} {st.st_ino} {st.st_ctime_ns}"]
+        else:
+            parts += [p.relative_to(project.root).as_posix(), p.read_bytes()]
     if project.config_file is not None and project.config_file.exists():
         parts.append(project.config_file.read_bytes())
     return digest(*parts)
+
+
+def _source_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
+
+
+def _templates(project: Project) -> list[Path]:
+    """Every file under templates/, linked folders inside the project followed, as Jinja2 and
+    WeasyPrint reach them (briefgen.webpolicy.template_files)."""
+    from .webpolicy import template_files
+
+    return template_files(project.templates_dir, project.root.resolve())
 
 
 def _dist_state(dist: Path) -> dict:
@@ -158,7 +169,7 @@ class Cache:
         (stylesheets, fonts), read once per build (the 11 MB of fonts took 0.025 s for each PDF,
         before the first one could start), and `extra` (its images)."""
         if self._template_assets is None:
-            files = sorted(p for p in self.project.templates_dir.rglob("*") if p.is_file() and p.suffix != ".html")
+            files = [p for p in _templates(self.project) if p.suffix != ".html"]
             self._template_assets = files_digest(self.project, files)
         return digest(self._template_assets, files_digest(self.project, sorted(set(extra))))
 
