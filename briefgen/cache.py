@@ -77,8 +77,8 @@ def _source_files(folder: Path) -> list[Path]:
 
 
 def _templates(project: Project) -> list[Path]:
-    """Every file under templates/, linked folders inside the project followed, as Jinja2 and
-    WeasyPrint reach them (briefgen.webpolicy.template_files)."""
+    """Every regular file under templates/, as the rest of briefgen reads them (a located error for a
+    symlink leaving the project, linking to a folder or looping: briefgen.webpolicy.template_files)."""
     from .webpolicy import template_files
 
     return template_files(project.templates_dir, project.root.resolve())

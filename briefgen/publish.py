@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -77,8 +78,9 @@ def publish(project: Project, progress=lambda m: None) -> Path:
     progress(f"package dist/deposit/{slug}")
     target = project.dist_dir / "deposit" / slug
     target.parent.mkdir(parents=True, exist_ok=True)
-    for old in target.parent.glob("payload-*"):  # left by a publish of briefgen before 2026-12-02 that was killed
-        shutil.rmtree(old, ignore_errors=True)
+    for old in target.parent.glob("payload-*"):  # left by a killed publish of briefgen before 2026-12-02 (mkdtemp)
+        if old != target and re.fullmatch(r"payload-[a-z0-9_]{8}", old.name):
+            shutil.rmtree(old, ignore_errors=True)
     staging = Staging(target)
     try:
         _write_payload(project, staging.dir, source, record, records)  # an interrupted run's staging goes next time

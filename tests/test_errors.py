@@ -51,6 +51,18 @@ def test_bad_input_is_located_and_writes_nothing(case, tmp_path, run):
     assert (snapshot(root / "dist"), snapshot(root / "locales")) == before
 
 
+def test_a_fifo_under_templates_is_not_read(tmp_path):
+    """Only regular files are read under templates/: reading a named pipe would block the build."""
+    import os
+    import subprocess
+
+    root = make_project(tmp_path / "proj")
+    os.mkfifo(root / "templates/pipe.txt")
+    result = subprocess.run([sys.executable, "-m", "briefgen", "--project", str(root), "-q", "build", "--no-pdf"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+
+
 def test_verbose_shows_traceback(tmp_path, run):
     root = make_project(tmp_path / "proj")
     (root / "content/en/findings.yaml").write_text("findings: [\n", encoding="utf-8")
