@@ -161,6 +161,19 @@ def test_jobs_start_with_the_one_with_most_elements_not_most_text(tmp_path):
     assert [j.rel for j in longest_first([small, wordy, table])] == ["pdf/table.pdf", "pdf/wordy.pdf", "pdf/small.pdf"]
 
 
+def test_a_worker_that_finishes_gets_the_next_job_in_its_language(tmp_path):
+    from dataclasses import replace
+
+    from briefgen.workers import longest_first, next_job
+
+    jobs = [replace(job(tmp_path, name, n), lang=lang) for name, n, lang in
+            (("es-long", 40, "es"), ("en-short", 2, "en"), ("en-long", 30, "en"), ("es-short", 3, "es"))]
+    waiting = longest_first(jobs)
+    assert [j.rel for j in waiting] == ["pdf/es-long.pdf", "pdf/en-long.pdf", "pdf/es-short.pdf", "pdf/en-short.pdf"]
+    assert next_job(waiting, "en").rel == "pdf/en-long.pdf"  # its language first, longest of those
+    assert next_job(waiting, "fr").rel == "pdf/es-long.pdf" and next_job(waiting, None).rel == "pdf/es-long.pdf"
+
+
 def test_a_killed_worker_is_a_clear_error_not_a_hang(tmp_path):
     seen = run_scenario("killed", tmp_path)
     assert "a PDF worker process stopped unexpectedly" in seen["error"] and "run the build again" in seen["error"]
