@@ -274,9 +274,8 @@ class CatalogsDone:
         p = self.project
         pots = [p.pot_path(domain) for domain in ("content", "messages")]
         if self.kind == "extract":
-            sources = [f for f in p.content_dir.rglob("*") if f.is_file()] if p.content_dir.is_dir() else []
-            sources += [f for f in p.templates_dir.rglob("*") if f.suffix in (".html", ".svg") and f.is_file()]
-            return sorted(sources) + pots
+            templates = [f for f in _templates(p) if f.suffix in (".html", ".svg")]
+            return sorted(_source_files(p.content_dir) + templates) + pots
         return pots + [p.po_path(lang, domain) for lang in p.target_languages for domain in ("content", "messages")]
 
     def _key(self) -> str:

@@ -100,11 +100,11 @@ def message_entries(project: Project) -> list[Entry]:
     content. Fresh entries every call: callers may change them."""
     import json
 
-    from .cache import code_version, digest
+    from .cache import code_version, digest, files_digest
+    from .webpolicy import template_files
 
-    files = sorted(p for p in project.templates_dir.rglob("*") if p.is_file() and p.suffix in (".html", ".svg")
-                   ) if project.templates_dir.is_dir() else []
-    key = digest(code_version(), *(x for p in files for x in (p.relative_to(project.root).as_posix(), p.read_bytes())))
+    files = [p for p in template_files(project.templates_dir, project.root.resolve()) if p.suffix in (".html", ".svg")]
+    key = digest(code_version(), files_digest(project, files))
     path = project.cache_dir / "labels.json"
     try:
         stored = json.loads(path.read_text(encoding="utf-8"))

@@ -133,7 +133,6 @@ def bar_chart(desc: str, groups: list[ChartGroup], unit: str, locale: str, ident
     )
 
 
-
 PRINT_PLOT = 82.0  # % of a bar's cell (the column beside the labels) for the largest bar; its value follows
 
 
